@@ -1,0 +1,1 @@
+"""Evaluations and benchmarks (retrieval, QA, speed). Not part of the unit test run."""

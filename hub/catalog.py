@@ -1,0 +1,342 @@
+"""The SQL catalog: documents, their versions with lifecycle state, and the chunks of each version.
+
+SQLite by default, any SQLAlchemy URL (PostgreSQL for scale-out) by setting. The catalog is the
+source of truth for what may be shown; the vector and lexical indexes mirror it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from hub.errors import NotFound
+from ingest.metadata import DocumentMetadata, Status
+from ingest.model import index_text
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Document(Base):
+    """A logical document (e.g. "LUMERZA Prescribing Information"), stable across versions."""
+
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(300))
+    title_key: Mapped[str] = mapped_column(String(300), unique=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="document", order_by="Version.created_at", lazy="selectin"
+    )
+
+
+class Version(Base):
+    """One uploaded file of a document, identified by its content hash."""
+
+    __tablename__ = "versions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    version_label: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    source_file: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(10))
+    doc_type: Mapped[str] = mapped_column(String(20), index=True)
+    product: Mapped[str] = mapped_column(String(120), default="", index=True)
+    therapeutic_area: Mapped[str] = mapped_column(String(120), default="")
+    approval_id: Mapped[str] = mapped_column(String(80), default="")
+    owner: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    effective_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    embedding_model: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    document: Mapped[Document] = relationship(back_populates="versions", lazy="joined")
+
+    @property
+    def title(self) -> str:
+        return self.document.title
+
+    def in_date(self, today: dt.date) -> bool:
+        return (self.effective_date is None or self.effective_date <= today) and (
+            self.expiry_date is None or today <= self.expiry_date
+        )
+
+    def is_retrievable(self, today: dt.date) -> bool:
+        """Approved (which implies latest: approving supersedes older ones) and within its dates."""
+        return self.status == Status.approved and self.in_date(today)
+
+
+class ChunkRow(Base):
+    __tablename__ = "chunks"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    version_id: Mapped[str] = mapped_column(ForeignKey("versions.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(10), default="text")
+    text: Mapped[str] = mapped_column(Text)
+    version: Mapped[Version] = relationship(lazy="joined")
+
+
+class IndexState(Base):
+    """A counter bumped by every change to what is retrievable; caches key on it."""
+
+    __tablename__ = "index_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    schema_version: Mapped[int] = mapped_column(Integer, default=SCHEMA_VERSION)
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    seq: int
+    page: int
+    section: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LexicalRow:
+    """What the lexical index needs of an approved chunk, including the fields it filters on."""
+
+    chunk_id: str
+    text: str
+    effective: dt.date | None
+    expiry: dt.date | None
+    product: str
+    doc_type: str
+    therapeutic_area: str
+
+
+def title_key(title: str) -> str:
+    return " ".join(title.lower().split())
+
+
+def chunk_id(version_id: str, seq: int) -> str:
+    return f"{version_id}-{seq:05d}"
+
+
+def make_engine(url: str) -> Engine:
+    """Engine with SQLite tuned for one writer and many readers (WAL, busy timeout)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Catalog:
+    """Documents, versions and chunks in SQL. All methods are short transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        Base.metadata.create_all(engine)
+        with self.sessions.begin() as s:
+            if s.get(IndexState, 1) is None:
+                s.add(IndexState(id=1, generation=0))
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        with self.sessions() as s:
+            return int(s.scalar(select(IndexState.generation).where(IndexState.id == 1)) or 0)
+
+    def version_by_sha(self, sha256: str) -> Version | None:
+        with self.sessions() as s:
+            return s.scalar(select(Version).where(Version.sha256 == sha256))
+
+    def get_version(self, version_id: str) -> Version:
+        with self.sessions() as s:
+            version = s.get(Version, version_id)
+            if version is None:
+                raise NotFound(f"no document version with id '{version_id}'")
+            return version
+
+    def get_document(self, document_id: str) -> Document:
+        with self.sessions() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise NotFound(f"no document with id '{document_id}'; list documents with GET /api/documents")
+            return doc
+
+    def list_documents(self) -> Sequence[Document]:
+        with self.sessions() as s:
+            return s.scalars(select(Document).order_by(Document.title)).all()
+
+    def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        with self.sessions() as s:
+            rows = s.scalars(select(ChunkRow).where(ChunkRow.id.in_(ids))).all()
+            return {r.id: r for r in rows}
+
+    def approved_chunks(self) -> list[LexicalRow]:
+        """Chunks of approved versions (dates are checked at query time, not here)."""
+        stmt = (
+            select(ChunkRow.id, ChunkRow.section, ChunkRow.text, Document.title, Version.effective_date,
+                   Version.expiry_date, Version.product, Version.doc_type, Version.therapeutic_area)
+            .join(Version, ChunkRow.version_id == Version.id)
+            .join(Document, Version.document_id == Document.id)
+            .where(Version.status == Status.approved)
+            .order_by(ChunkRow.id)
+        )
+        with self.sessions() as s:
+            return [
+                LexicalRow(cid, index_text(title, section, text), eff, exp, product, doc_type, ta)
+                for cid, section, text, title, eff, exp, product, doc_type, ta in s.execute(stmt)
+            ]
+
+    def chunk_ids_of(self, version_id: str) -> list[str]:
+        with self.sessions() as s:
+            return list(s.scalars(select(ChunkRow.id).where(ChunkRow.version_id == version_id)))
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def add_version(
+        self,
+        meta: DocumentMetadata,
+        *,
+        sha256: str,
+        source_file: str,
+        media_type: str,
+        page_count: int,
+        chunks: Sequence[NewChunk],
+        embedding_model: str,
+        version_id: str | None = None,
+    ) -> tuple[Version, list[str]]:
+        """Insert a version and its chunks in one transaction.
+
+        When the new version is approved, every other approved version of the same document is
+        marked superseded in the same transaction. Returns the version and the superseded ids.
+        """
+        with self.sessions.begin() as s:
+            doc = s.scalar(select(Document).where(Document.title_key == title_key(meta.title)))
+            if doc is None:
+                doc = Document(id=new_id(), title=meta.title, title_key=title_key(meta.title))
+                s.add(doc)
+                s.flush()
+            version = Version(
+                id=version_id or new_id(),
+                document_id=doc.id,
+                version_label=meta.version,
+                sha256=sha256,
+                source_file=source_file,
+                media_type=media_type,
+                doc_type=str(meta.doc_type),
+                product=meta.product,
+                therapeutic_area=meta.therapeutic_area,
+                approval_id=meta.approval_id,
+                owner=meta.owner,
+                status=str(meta.status),
+                effective_date=meta.effective_date,
+                expiry_date=meta.expiry_date,
+                page_count=page_count,
+                chunk_count=len(chunks),
+                embedding_model=embedding_model,
+            )
+            s.add(version)
+            s.flush()
+            s.add_all(
+                ChunkRow(id=chunk_id(version.id, c.seq), version_id=version.id, seq=c.seq, page=c.page,
+                         section=c.section, kind=c.kind, text=c.text)
+                for c in chunks
+            )
+            superseded: list[str] = []
+            if version.status == Status.approved:
+                superseded = self._supersede_others(s, version)
+            self._bump(s)
+            version.document = doc
+        return version, superseded
+
+    def _supersede_others(self, s: Session, version: Version) -> list[str]:
+        others = s.scalars(
+            select(Version.id).where(
+                Version.document_id == version.document_id,
+                Version.id != version.id,
+                Version.status == Status.approved,
+            )
+        ).all()
+        if others:
+            s.execute(
+                update(Version)
+                .where(Version.id.in_(others))
+                .values(status=Status.superseded, status_changed_at=utcnow(),
+                        status_reason=f"superseded by version {version.version_label} ({version.id})")
+            )
+        return list(others)
+
+    def set_status(self, version_id: str, status: Status, reason: str = "") -> list[str]:
+        """Change a version's lifecycle state; approving supersedes older approved versions."""
+        with self.sessions.begin() as s:
+            version = s.get(Version, version_id)
+            if version is None:
+                raise NotFound(f"no document version with id '{version_id}'")
+            version.status = str(status)
+            version.status_reason = reason
+            version.status_changed_at = utcnow()
+            superseded = self._supersede_others(s, version) if status == Status.approved else []
+            self._bump(s)
+        return superseded
+
+    def delete_version(self, version_id: str) -> None:
+        """Remove a version that failed to publish (used only to roll back a half-done ingest)."""
+        with self.sessions.begin() as s:
+            s.query(ChunkRow).filter(ChunkRow.version_id == version_id).delete()
+            s.query(Version).filter(Version.id == version_id).delete()
+            self._bump(s)
+
+    @staticmethod
+    def _bump(s: Session) -> None:
+        s.execute(update(IndexState).where(IndexState.id == 1).values(generation=IndexState.generation + 1))
+
+    def counts(self) -> dict[str, int]:
+        with self.sessions() as s:
+            return {
+                "documents": int(s.scalar(select(func.count()).select_from(Document)) or 0),
+                "versions": int(s.scalar(select(func.count()).select_from(Version)) or 0),
+                "chunks": int(s.scalar(select(func.count()).select_from(ChunkRow)) or 0),
+            }

@@ -1,0 +1,119 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by weighted reciprocal rank.
+
+Both retrievers filter inside the query (approved, in date, user filters), so the fused top-k is
+made only of content that may be shown. The catalog is still checked once more when results are
+turned into citations (see ``answering``), which closes the short window while a lifecycle change
+is being mirrored into the indexes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+
+from hub.vector_index import QueryFilters
+
+Mode = Literal["hybrid", "dense", "lexical"]
+
+
+class DenseSearch(Protocol):
+    def search(self, vector: np.ndarray, k: int, filters: QueryFilters) -> list[tuple[str, float]]: ...
+
+
+class LexicalSearch(Protocol):
+    def search(self, query: str, k: int, filters: QueryFilters) -> list[tuple[str, float]]: ...
+
+
+class Encoder(Protocol):
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with the evidence of each retriever."""
+
+    chunk_id: str
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    query_vector: np.ndarray | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def rrf_fuse(
+    lists: list[tuple[list[tuple[str, float]], float]], k: int = 60
+) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: ``sum(w / (k + rank))`` over the lists a chunk appears in."""
+    fused: dict[str, float] = {}
+    for results, weight in lists:
+        for rank, (cid, _score) in enumerate(results, start=1):
+            fused[cid] = fused.get(cid, 0.0) + weight / (k + rank)
+    return fused
+
+
+class HybridRetriever:
+    """Dense + lexical retrieval, fused; either side alone for ``mode='dense'|'lexical'``."""
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        dense: DenseSearch,
+        lexical: LexicalSearch,
+        *,
+        mode: Mode = "hybrid",
+        candidates: int = 50,
+        rrf_k: int = 60,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+    ) -> None:
+        self.encoder, self.dense, self.lexical = encoder, dense, lexical
+        self.mode, self.candidates, self.rrf_k = mode, candidates, rrf_k
+        self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
+
+    def retrieve(self, question: str, filters: QueryFilters, k: int = 10, *, mode: Mode | None = None) -> Retrieval:
+        import time
+
+        mode = mode or self.mode
+        timings: dict[str, float] = {}
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        vector = None
+        n = max(k, self.candidates)
+        t0 = time.perf_counter()
+        if mode in ("hybrid", "dense"):
+            vector = self.encoder.encode_query(question)
+            t1 = time.perf_counter()
+            timings["embed_query"] = (t1 - t0) * 1000
+            dense = self.dense.search(vector, n, filters)
+            timings["dense"] = (time.perf_counter() - t1) * 1000
+        if mode in ("hybrid", "lexical"):
+            t2 = time.perf_counter()
+            lexical = self.lexical.search(question, n, filters)
+            timings["lexical"] = (time.perf_counter() - t2) * 1000
+        if mode == "dense":
+            fused = {cid: s for cid, s in dense}
+        elif mode == "lexical":
+            fused = {cid: s for cid, s in lexical}
+        else:
+            fused = rrf_fuse([(dense, self.dense_weight), (lexical, self.lexical_weight)], self.rrf_k)
+        dense_info = {cid: (rank, s) for rank, (cid, s) in enumerate(dense, start=1)}
+        lex_info = {cid: (rank, s) for rank, (cid, s) in enumerate(lexical, start=1)}
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        hits = []
+        for cid, score in ranked:
+            d = dense_info.get(cid)
+            lx = lex_info.get(cid)
+            hits.append(
+                Hit(cid, score, dense=d[1] if d else None, lexical=lx[1] if lx else None,
+                    dense_rank=d[0] if d else None, lexical_rank=lx[0] if lx else None)
+            )
+        return Retrieval(hits, vector, timings)

@@ -1,0 +1,79 @@
+"""Cleaning of extraction noise: ligatures, hyphenation, repeated headers/footers, whitespace."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+# Characters NFKC leaves alone but that only add noise to search and quotes.
+_TRANSLATE = str.maketrans(
+    {
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,  # zero-width space
+        "\ufeff": None,  # byte-order mark
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u00a0": " ",
+        "\u2022": "\u2022",
+    }
+)
+# A word broken across lines: "treat-\nment" -> "treatment". Only between lower-case letters, so
+# "IL-\n23" or "anti-\nTNF" keep their hyphen.
+_HYPHEN_BREAK = re.compile(r"([a-z])-\n\s*([a-z])")
+_SPACES = re.compile(r"[ \t\f\v]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def normalize_text(text: str) -> str:
+    """Normalise one piece of extracted text, keeping line breaks.
+
+    NFKC folds ligatures ("\ufb01" -> "fi") and full-width forms; soft hyphens and zero-width
+    characters go; words hyphenated across a line break are joined; runs of spaces collapse.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def collapse_whitespace(text: str) -> str:
+    """One line, single spaces."""
+    return " ".join(text.split())
+
+
+def _line_key(line: str) -> str:
+    # Page furniture differs only by its page number ("Page 3 of 12"): compare without digits.
+    return _DIGITS.sub("#", line.strip().lower())
+
+
+def strip_repeated_lines(pages: list[str], *, edge_lines: int = 3, min_share: float = 0.5) -> list[str]:
+    """Remove running headers and footers from page texts.
+
+    A line among the first or last ``edge_lines`` of a page is furniture when the same line
+    (digits ignored) appears at a page edge on at least ``min_share`` of the pages. Needs three or
+    more pages to judge; shorter documents are returned unchanged.
+    """
+    if len(pages) < 3:
+        return pages
+    split = [p.split("\n") for p in pages]
+    counts: Counter[str] = Counter()
+    for lines in split:
+        edges = {_line_key(x) for x in lines[:edge_lines] + lines[-edge_lines:] if x.strip()}
+        counts.update(edges)
+    threshold = max(2, int(len(pages) * min_share + 0.999))
+    furniture = {key for key, n in counts.items() if n >= threshold}
+    if not furniture:
+        return pages
+    cleaned = []
+    for lines in split:
+        n = len(lines)
+        keep = [
+            line
+            for i, line in enumerate(lines)
+            if not ((i < edge_lines or i >= n - edge_lines) and _line_key(line) in furniture)
+        ]
+        cleaned.append("\n".join(keep).strip())
+    return cleaned

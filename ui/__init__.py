@@ -1,0 +1,1 @@
+"""Gradio UI (see issue: the Gradio front end). Calls hub services in process."""
