@@ -43,7 +43,9 @@ class AskFilters:
 class Hub:
     """All service objects, built once at start-up and shared by API, CLI and UI."""
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], dt.date] = today_utc) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Callable[[], dt.date] = today_utc, embedder: Embedder | None = None
+    ) -> None:
         self.settings = settings
         self.clock = clock
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,7 @@ class Hub:
             make_chroma_client(settings.data_dir, settings.chroma_host, settings.chroma_port), settings.collection
         )
         self.lexical = BM25Index(self.catalog)
-        self._embedder: Embedder | None = None
+        self._embedder: Embedder | None = embedder
         self._embedder_lock = threading.Lock()
         self.retriever = HybridRetriever(
             self._lazy_encoder(), self.vectors, self.lexical, mode=settings.retrieval_mode,

@@ -59,21 +59,22 @@ def strip_repeated_lines(pages: list[str], *, edge_lines: int = 3, min_share: fl
     if len(pages) < 3:
         return pages
     split = [p.split("\n") for p in pages]
+    # On short pages the edge zone shrinks, so body lines are not mistaken for furniture.
+    edges_of = [max(1, min(edge_lines, len(lines) // 4)) for lines in split]
     counts: Counter[str] = Counter()
-    for lines in split:
-        edges = {_line_key(x) for x in lines[:edge_lines] + lines[-edge_lines:] if x.strip()}
-        counts.update(edges)
+    for lines, edge in zip(split, edges_of, strict=True):
+        counts.update({_line_key(x) for x in lines[:edge] + lines[-edge:] if x.strip()})
     threshold = max(2, int(len(pages) * min_share + 0.999))
     furniture = {key for key, n in counts.items() if n >= threshold}
     if not furniture:
         return pages
     cleaned = []
-    for lines in split:
+    for lines, edge in zip(split, edges_of, strict=True):
         n = len(lines)
         keep = [
             line
             for i, line in enumerate(lines)
-            if not ((i < edge_lines or i >= n - edge_lines) and _line_key(line) in furniture)
+            if not ((i < edge or i >= n - edge) and _line_key(line) in furniture)
         ]
         cleaned.append("\n".join(keep).strip())
     return cleaned

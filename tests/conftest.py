@@ -1,0 +1,63 @@
+"""Shared fixtures: the real packaged model (loaded once), fresh data directories, sample files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from tests import samples  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from hub.embedding import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture
+def make_hub(tmp_path: Path, embedder) -> Callable[..., object]:
+    """Build a Hub on a fresh data dir, sharing the session's model; ``today`` fixes the clock."""
+    from hub.service import Hub
+    from hub.settings import Settings
+
+    def factory(today: dt.date = TODAY, **overrides: object):
+        settings = Settings(data_dir=tmp_path / "data", **overrides)
+        return Hub(settings, clock=lambda: today, embedder=embedder)
+
+    return factory
+
+
+@pytest.fixture
+def hub(make_hub):
+    return make_hub()
+
+
+@pytest.fixture
+def label_pdf() -> bytes:
+    return samples.label_pdf()
+
+
+@pytest.fixture
+def meta():
+    from ingest.metadata import parse_metadata
+
+    def factory(**fields: object):
+        base = {"title": "Zorbex Prescribing Information", "doc_type": "label", "product": "Zorbex",
+                "therapeutic_area": "Dermatology", "version": "1.0", "status": "approved",
+                "effective_date": "2026-01-01", "expiry_date": "2027-12-31", "owner": "Test Owner"}
+        base.update(fields)
+        return parse_metadata(base)
+
+    return factory
