@@ -1,0 +1,48 @@
+# One command set, used the same way locally and in CI.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+# torch 2.13.0 is the CPU wheel on these machines; pip also looks in /opt/wheels when present.
+PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+
+.PHONY: setup run serve ingest-corpus test test-fast lint lock corpus clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(PIP_FLAGS) -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+setup: $(BIN)/.installed ## create .venv and install the pinned dependencies
+
+ingest-corpus: setup ## ingest the sample corpus into HUB_DATA_DIR (default ./hub-data)
+	$(BIN)/hub ingest corpus/
+
+run: ingest-corpus ## set up, ingest corpus/ and serve the API on http://$(HOST):$(PORT)
+	$(BIN)/hub serve --host $(HOST) --port $(PORT)
+
+serve: setup
+	$(BIN)/hub serve --host $(HOST) --port $(PORT)
+
+test: setup ## the whole test suite (CI runs exactly this)
+	$(BIN)/python -m pytest -q
+
+test-fast: setup ## skip the slow end-to-end tests
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check hub ingest ui evals tests corpus
+
+lock: ## re-pin every dependency from the current environment
+	$(BIN)/pip freeze --exclude-editable | sed -E 's/^torch==([0-9.]+)\+cpu$$/torch==\1/' > requirements.lock
+
+corpus: setup ## rebuild the sample corpus files from corpus/src
+	$(BIN)/python corpus/build.py
+
+clean:
+	rm -rf $(VENV) hub-data reports .pytest_cache
