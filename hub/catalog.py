@@ -130,6 +130,28 @@ class NewChunk:
 
 
 @dataclass(frozen=True)
+class NewVersion:
+    """Everything needed to record one uploaded file as a version of a document.
+
+    ``document_key`` identifies the document across versions; by default the normalised title.
+    """
+
+    meta: DocumentMetadata
+    sha256: str
+    source_file: str
+    media_type: str
+    page_count: int
+    chunks: Sequence[NewChunk]
+    embedding_model: str
+    version_id: str | None = None
+    document_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.document_key or title_key(self.meta.title)
+
+
+@dataclass(frozen=True)
 class LexicalRow:
     """What the lexical index needs of an approved chunk, including the fields it filters on."""
 
@@ -188,6 +210,20 @@ class Catalog:
         with self.sessions() as s:
             return s.scalar(select(Version).where(Version.sha256 == sha256))
 
+    def existing_shas(self, shas: Sequence[str]) -> set[str]:
+        with self.sessions() as s:
+            found: set[str] = set()
+            for start in range(0, len(shas), 500):
+                part = list(shas[start : start + 500])
+                found.update(s.scalars(select(Version.sha256).where(Version.sha256.in_(part))))
+            return found
+
+    def document_keys_by_version(self) -> dict[str, str]:
+        """version id -> document key, for mapping retrieved chunks back to external ids."""
+        stmt = select(Version.id, Document.title_key).join(Document, Version.document_id == Document.id)
+        with self.sessions() as s:
+            return {vid: key for vid, key in s.execute(stmt)}
+
     def get_version(self, version_id: str) -> Version:
         with self.sessions() as s:
             version = s.get(Version, version_id)
@@ -236,61 +272,49 @@ class Catalog:
 
     # --- writes --------------------------------------------------------------------------------
 
-    def add_version(
-        self,
-        meta: DocumentMetadata,
-        *,
-        sha256: str,
-        source_file: str,
-        media_type: str,
-        page_count: int,
-        chunks: Sequence[NewChunk],
-        embedding_model: str,
-        version_id: str | None = None,
-    ) -> tuple[Version, list[str]]:
-        """Insert a version and its chunks in one transaction.
+    def add_version(self, new: NewVersion) -> tuple[Version, list[str]]:
+        """Insert one version and its chunks in one transaction (see :meth:`add_versions`)."""
+        return self.add_versions([new])[0]
 
-        When the new version is approved, every other approved version of the same document is
-        marked superseded in the same transaction. Returns the version and the superseded ids.
+    def add_versions(self, batch: Sequence[NewVersion]) -> list[tuple[Version, list[str]]]:
+        """Insert versions and their chunks in one transaction.
+
+        When a new version is approved, every other approved version of the same document is
+        marked superseded in the same transaction. Returns each version with the ids it superseded.
         """
+        out: list[tuple[Version, list[str]]] = []
         with self.sessions.begin() as s:
-            doc = s.scalar(select(Document).where(Document.title_key == title_key(meta.title)))
-            if doc is None:
-                doc = Document(id=new_id(), title=meta.title, title_key=title_key(meta.title))
-                s.add(doc)
-                s.flush()
-            version = Version(
-                id=version_id or new_id(),
-                document_id=doc.id,
-                version_label=meta.version,
-                sha256=sha256,
-                source_file=source_file,
-                media_type=media_type,
-                doc_type=str(meta.doc_type),
-                product=meta.product,
-                therapeutic_area=meta.therapeutic_area,
-                approval_id=meta.approval_id,
-                owner=meta.owner,
-                status=str(meta.status),
-                effective_date=meta.effective_date,
-                expiry_date=meta.expiry_date,
-                page_count=page_count,
-                chunk_count=len(chunks),
-                embedding_model=embedding_model,
-            )
-            s.add(version)
+            keys = {n.key for n in batch}
+            docs = {d.title_key: d for d in s.scalars(select(Document).where(Document.title_key.in_(keys)))}
+            for new in batch:
+                meta = new.meta
+                doc = docs.get(new.key)
+                if doc is None:
+                    doc = Document(id=new_id(), title=meta.title, title_key=new.key)
+                    docs[new.key] = doc
+                    s.add(doc)
+                version = Version(
+                    id=new.version_id or new_id(), document_id=doc.id, version_label=meta.version,
+                    sha256=new.sha256, source_file=new.source_file, media_type=new.media_type,
+                    doc_type=str(meta.doc_type), product=meta.product, therapeutic_area=meta.therapeutic_area,
+                    approval_id=meta.approval_id, owner=meta.owner, status=str(meta.status),
+                    effective_date=meta.effective_date, expiry_date=meta.expiry_date, page_count=new.page_count,
+                    chunk_count=len(new.chunks), embedding_model=new.embedding_model,
+                )
+                version.document = doc
+                s.add(version)
+                s.add_all(
+                    ChunkRow(id=chunk_id(version.id, c.seq), version_id=version.id, seq=c.seq, page=c.page,
+                             section=c.section, kind=c.kind, text=c.text)
+                    for c in new.chunks
+                )
+                out.append((version, []))
             s.flush()
-            s.add_all(
-                ChunkRow(id=chunk_id(version.id, c.seq), version_id=version.id, seq=c.seq, page=c.page,
-                         section=c.section, kind=c.kind, text=c.text)
-                for c in chunks
-            )
-            superseded: list[str] = []
-            if version.status == Status.approved:
-                superseded = self._supersede_others(s, version)
+            for i, (version, _) in enumerate(out):
+                if version.status == Status.approved:
+                    out[i] = (version, self._supersede_others(s, version))
             self._bump(s)
-            version.document = doc
-        return version, superseded
+        return out
 
     def _supersede_others(self, s: Session, version: Version) -> list[str]:
         others = s.scalars(

@@ -131,11 +131,39 @@ def serve(
     from hub.api import create_app
     from hub.settings import Settings
 
-    _setup_logging(True if verbose else False)
+    _setup_logging(verbose)
     logging.getLogger("hub").setLevel(logging.INFO)
     settings = Settings()
     err.print(f"serving data dir {settings.data_dir.resolve()} on http://{host}:{port} (docs at /docs)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if verbose else "warning")
+
+
+eval_app = typer.Typer(no_args_is_help=True, help="Quality evaluations (write reports under --out).")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("qa")
+def eval_qa(
+    questions: Annotated[Path, typer.Option(help="JSONL question set.")] = Path("evals/questions.jsonl"),
+    corpus: Annotated[Path, typer.Option(help="Folder of files with sidecars.")] = Path("corpus"),
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Ingest a corpus in a throw-away data dir, ask its question set, report hits and refusals."""
+    from evals.qa import evaluate, to_markdown
+    from evals.reporting import write_report
+
+    _setup_logging(verbose)
+    report = evaluate(questions, corpus)
+    md = to_markdown(report)
+    json_path, md_path = write_report(out, "qa", report, md)
+    if as_json:
+        sys.stdout.write(json.dumps(report, default=str) + "\n")
+    else:
+        out_console = Console()
+        out_console.print(md)
+        out_console.print(f"\nreports: {json_path} {md_path}")
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.model import Block, Chunk, ParsedDocument
+from ingest.model import Chunk, ParsedDocument
 from ingest.sentences import split_sentences
 
 

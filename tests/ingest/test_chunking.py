@@ -19,7 +19,7 @@ def test_prose_is_split_by_size_with_sentence_overlap():
     assert len(chunks) > 5
     assert all(len(c.text.split()) <= 40 for c in chunks)
     # each chunk after the first starts with the last sentence of the one before
-    for prev, nxt in zip(chunks, chunks[1:]):
+    for prev, nxt in zip(chunks, chunks[1:], strict=False):
         assert nxt.text.startswith(prev.text.split(". ")[-1].rstrip(".")[:20])
     assert all(c.section == "Intro" for c in chunks)
 
