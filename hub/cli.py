@@ -96,7 +96,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Ask a question; the answer quotes approved content with [n] citations, or refuses."""
+    """Ask a question; the answer quotes approved content with numbered citations, or refuses."""
     from hub.errors import HubError
     from hub.service import AskFilters
 
@@ -138,35 +138,17 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if verbose else "warning")
 
 
-eval_app = typer.Typer(no_args_is_help=True, help="Quality evaluations (write reports under --out).")
+eval_app = typer.Typer(no_args_is_help=True, help="Quality evaluations; reports go under --out.")
+bench_app = typer.Typer(no_args_is_help=True, help="Speed benchmarks; reports go under --out.")
 app.add_typer(eval_app, name="eval")
-
-
-@eval_app.command("qa")
-def eval_qa(
-    questions: Annotated[Path, typer.Option(help="JSONL question set.")] = Path("evals/questions.jsonl"),
-    corpus: Annotated[Path, typer.Option(help="Folder of files with sidecars.")] = Path("corpus"),
-    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-) -> None:
-    """Ingest a corpus in a throw-away data dir, ask its question set, report hits and refusals."""
-    from evals.qa import evaluate, to_markdown
-    from evals.reporting import write_report
-
-    _setup_logging(verbose)
-    report = evaluate(questions, corpus)
-    md = to_markdown(report)
-    json_path, md_path = write_report(out, "qa", report, md)
-    if as_json:
-        sys.stdout.write(json.dumps(report, default=str) + "\n")
-    else:
-        out_console = Console()
-        out_console.print(md)
-        out_console.print(f"\nreports: {json_path} {md_path}")
+app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:
+    # The eval and bench commands live with the evals package (nothing in hub imports it).
+    from evals.cli import register
+
+    register(eval_app, bench_app, setup_logging=_setup_logging)
     app()
 
 

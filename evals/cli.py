@@ -1,0 +1,45 @@
+"""``hub eval ...`` and ``hub bench ...`` commands, registered onto the hub CLI at start-up."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+SetupLogging = Callable[[bool], None]
+_setup: SetupLogging = lambda verbose: None  # noqa: E731 - replaced by register()
+
+
+def eval_qa(
+    questions: Annotated[Path, typer.Option(help="JSONL question set.")] = Path("evals/questions.jsonl"),
+    corpus: Annotated[Path, typer.Option(help="Folder of files with sidecars.")] = Path("corpus"),
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Ingest a corpus in a throw-away data dir, ask its question set, report hits and refusals."""
+    from evals.qa import evaluate, to_markdown
+    from evals.reporting import write_report
+
+    _setup(verbose)
+    report = evaluate(questions, corpus)
+    md = to_markdown(report)
+    json_path, md_path = write_report(out, "qa", report, md)
+    if as_json:
+        sys.stdout.write(json.dumps(report, default=str) + "\n")
+    else:
+        console = Console()
+        console.print(md)
+        console.print(f"\nreports: {json_path} {md_path}")
+
+
+def register(eval_app: typer.Typer, bench_app: typer.Typer, *, setup_logging: SetupLogging) -> None:
+    """Attach the eval and bench commands to the hub CLI's sub-apps."""
+    global _setup
+    _setup = setup_logging
+    eval_app.command("qa")(eval_qa)
