@@ -28,9 +28,10 @@ import copy
 import datetime as dt
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 import yaml
@@ -42,6 +43,7 @@ from docx.shared import Pt as DocxPt
 from docx.shared import RGBColor as DocxRGB
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn as pptx_qn
 from pptx.util import Inches, Pt
 from reportlab.lib import colors
@@ -285,12 +287,16 @@ def pdf_styles(base_size: float) -> dict[str, ParagraphStyle]:
             "caption", parent=body, fontName="Helvetica-Bold", fontSize=base_size - 0.5,
             spaceBefore=4, spaceAfter=4, keepWithNext=1,
         ),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=base_size - 1.5, leading=(base_size - 1.5) * 1.25, spaceAfter=0),
+        "cell": ParagraphStyle(
+            "cell", parent=body, fontSize=base_size - 1.5, leading=(base_size - 1.5) * 1.25, spaceAfter=0,
+        ),
         "cellhead": ParagraphStyle(
             "cellhead", parent=body, fontName="Helvetica-Bold", fontSize=base_size - 1.5,
             leading=(base_size - 1.5) * 1.25, spaceAfter=0, textColor=colors.white,
         ),
-        "small": ParagraphStyle("small", parent=body, fontSize=base_size - 2, leading=(base_size - 2) * 1.3, spaceAfter=3),
+        "small": ParagraphStyle(
+            "small", parent=body, fontSize=base_size - 2, leading=(base_size - 2) * 1.3, spaceAfter=3,
+        ),
         "callout": ParagraphStyle("callout", parent=body, spaceAfter=0),
         "disclaimer": ParagraphStyle(
             "disclaimer", parent=body, fontName="Helvetica-Bold", fontSize=base_size,
@@ -446,13 +452,16 @@ def render_pdf(front: dict[str, Any], blocks: list[Block], output: Path) -> None
         elif block.kind == "table":
             table = pdf_table(block, width, styles)
             parts: list[Any] = [pending_caption] if pending_caption else []
+            if not parts and isinstance(story[-1], Paragraph) and story[-1].style.name in ("h1", "h2", "h3"):
+                parts.append(story.pop())
             story.append(KeepTogether(parts + [table]))
             story.append(Spacer(1, 8))
             pending_caption = None
         else:
             raise ValueError(f"unsupported block kind {block.kind!r}")
-    header = front.get("running_header", meta["title"]) + " - FICTIONAL"
-    footer = f"{meta['approval_id']} | Version {meta['version']} | {meta['title']}"
+    running = front.get("running_header", meta["title"])
+    header = f"{running} - FICTIONAL"
+    footer = f"{meta['approval_id']} | Version {meta['version']} | {running}"
     doc.build(story, canvasmaker=running_canvas(header, footer))
 
 
@@ -493,7 +502,8 @@ def render_docx(front: dict[str, Any], blocks: list[Block], output: Path) -> Non
     header_par.text = f"{front.get('running_header', meta['title'])} - FICTIONAL | {DISCLAIMER}"
     header_par.runs[0].font.size = DocxPt(8)
     footer_par = section.footer.paragraphs[0]
-    footer_par.add_run(f"{meta['approval_id']} | Version {meta['version']} | {DISCLAIMER} | Page ").font.size = DocxPt(8)
+    footer_run = footer_par.add_run(f"{meta['approval_id']} | Version {meta['version']} | {DISCLAIMER} | Page ")
+    footer_run.font.size = DocxPt(8)
     add_page_field(footer_par)
     disclaimer = document.add_paragraph()
     run = disclaimer.add_run(DISCLAIMER)
@@ -676,7 +686,8 @@ def render_pptx(spec: dict[str, Any], output: Path) -> None:
                 run.font.bold = True
                 run.font.color.rgb = RGBColor(*BRAND_BLUE)
             subtitle = slide.placeholders[1]
-            subtitle.left, subtitle.top, subtitle.width, subtitle.height = Inches(0.8), Inches(3.3), Inches(11.7), Inches(1.6)
+            subtitle.left, subtitle.top = Inches(0.8), Inches(3.3)
+            subtitle.width, subtitle.height = Inches(11.7), Inches(1.6)
             subtitle.text = slide_spec.get("subtitle", "")
             for paragraph in subtitle.text_frame.paragraphs:
                 for run in paragraph.runs:
@@ -688,16 +699,17 @@ def render_pptx(spec: dict[str, Any], output: Path) -> None:
             title.left, title.top, title.width, title.height = Inches(0.6), Inches(0.3), Inches(12.1), Inches(0.95)
             title.text = slide_spec["title"]
             title_par = title.text_frame.paragraphs[0]
-            title_par.alignment = 1  # left
+            title_par.alignment = PP_ALIGN.LEFT
             for run in title_par.runs:
-                run.font.size = Pt(30)
+                run.font.size = Pt(28)
                 run.font.bold = True
                 run.font.color.rgb = RGBColor(*BRAND_BLUE)
             top = 1.4
             bullets = slide_spec.get("bullets", [])
             if bullets:
-                size = float(slide_spec.get("font_size", 18))
-                height = min(5.3, 0.5 * len(bullets) + 0.2) if slide_spec.get("table") else 5.3
+                size = float(slide_spec.get("font_size", 22))
+                lines = sum(-(-len(item) // 75) for item in bullets)
+                height = min(5.3, 0.42 * lines + 0.15 * len(bullets) + 0.2) if slide_spec.get("table") else 5.3
                 box = slide.shapes.add_textbox(Inches(0.6), Inches(top), Inches(12.1), Inches(height))
                 frame = box.text_frame
                 frame.word_wrap = True
@@ -712,7 +724,7 @@ def render_pptx(spec: dict[str, Any], output: Path) -> None:
                         run.font.color.rgb = RGBColor(0x22, 0x22, 0x22)
                 top += height + 0.15
             if slide_spec.get("table"):
-                add_pptx_table(slide, slide_spec["table"], top, float(slide_spec["table"].get("font_size", 14)))
+                add_pptx_table(slide, slide_spec["table"], top, float(slide_spec["table"].get("font_size", 16)))
         add_textbox(slide, 0.6, 6.95, 10.8, 0.4, footer_text, 10, rgb=(0x66, 0x66, 0x66))
         add_textbox(slide, 11.6, 6.95, 1.2, 0.4, f"{number} / {total}", 10, rgb=(0x66, 0x66, 0x66))
         notes = slide_spec.get("notes", "").strip()

@@ -57,6 +57,8 @@ class _Packer:
         self.page, self.section = page, section
 
     def add_sentence(self, sentence: str) -> None:
+        if not any(ch.isalnum() for ch in sentence):
+            return  # stray bullets and punctuation are not content
         n = len(sentence.split())
         if self.units and self.words + n > self.config.max_words:
             self.flush(overlap=True)

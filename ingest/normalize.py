@@ -23,6 +23,8 @@ _TRANSLATE = str.maketrans(
 # "IL-\n23" or "anti-\nTNF" keep their hyphen.
 _HYPHEN_BREAK = re.compile(r"([a-z])-\n\s*([a-z])")
 _SPACES = re.compile(r"[ \t\f\v]+")
+# Control characters (some PDF fonts map bullets to DEL) carry no text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -34,6 +36,7 @@ def normalize_text(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROLS.sub(" ", text)
     text = _HYPHEN_BREAK.sub(r"\1\2", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(lines).strip()

@@ -30,3 +30,7 @@ def test_sentence_splitter_knows_scientific_abbreviations():
         "See Fig. 2 in Smith et al. for details.",
         "Dose is 150 mg s.c. weekly.",
     ]
+
+
+def test_control_characters_such_as_pdf_bullet_glyphs_are_dropped():
+    assert normalize_text("\x7f\nItem one\x07 here") == "Item one here"
