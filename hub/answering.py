@@ -10,18 +10,21 @@ question set, ``evals/questions.jsonl``; see docs/answering.md):
 
 * ``sentence``: cosine between the question and the sentence embedding;
 * ``chunk``: cosine between the question and the whole chunk (its context);
-* ``overlap``: share of the question's content words (stemmed) found in the sentence, its section
-  heading or its document title.
+* ``coverage``: idf-weighted share of the question's content terms found in the sentence, its
+  section heading or its document title. A term that no approved chunk contains carries the
+  highest idf, so a question hinging on it ("... in hidradenitis suppurativa?") loses support.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -63,11 +66,16 @@ class Answer(BaseModel):
 class ComposerConfig:
     max_sentences: int = 3
     max_words: int = 120
-    threshold: float = 0.45
-    min_ratio: float = 0.85
+    threshold: float = 0.55
+    min_ratio: float = 0.8
     w_sentence: float = 0.5
     w_chunk: float = 0.2
-    w_overlap: float = 0.3
+    w_coverage: float = 0.3
+    w_focus: float = 0.0
+
+    def score(self, sentence_cos: float, chunk_cos: float, coverage: float, focus_loss: float = 0.0) -> float:
+        return (self.w_sentence * sentence_cos + self.w_chunk * chunk_cos + self.w_coverage * coverage
+                - self.w_focus * focus_loss)
 
 
 @dataclass
@@ -77,34 +85,39 @@ class _Candidate:
     text: str
     sentence_cos: float = 0.0
     chunk_cos: float = 0.0
-    overlap: float = 0.0
+    coverage: float = 0.0
+    focus_loss: float = 0.0
     score: float = 0.0
 
 
-_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+class TermIndex(Protocol):
+    """What the composer needs of the lexical index: its tokenizer and term rarity."""
 
+    def terms(self, text: str) -> list[str]: ...
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
+    def idf(self, tokens: Sequence[str]) -> dict[str, float]: ...
 
-    return Stemmer.Stemmer("english")
+    def unknown(self, tokens: Sequence[str]) -> set[str]: ...
 
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    """NLTK's English stop words (shipped in llama-index's package data) plus question words."""
+    import llama_index.core
+    import nltk
+    from nltk.corpus import stopwords
 
-    extra = {"what", "which", "who", "whom", "how", "does", "do", "did", "is", "are", "can", "should",
-             "would", "could", "tell", "me", "about", "much", "many", "patient", "patients", "use",
-             "used", "lumerza", "lumeracept", "drug", "product"}
-    return frozenset(STOPWORDS_EN) | frozenset(extra)
+    cache = str(Path(llama_index.core.__file__).parent / "_static" / "nltk_cache")
+    if cache not in nltk.data.path:
+        nltk.data.path.append(cache)
+    extra = {"tell", "much", "many", "use", "used", "using", "give", "given", "also", "would", "could", "get"}
+    return frozenset(stopwords.words("english")) | frozenset(extra)
 
 
-def content_terms(text: str) -> set[str]:
-    """Stemmed content words of a text (stop words and very short tokens removed)."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _stopwords() and (len(w) > 1 or w.isdigit())]
-    return set(_stemmer().stemWords(words))
+def question_terms(question: str, index: TermIndex) -> list[str]:
+    """Content terms of a question in the lexical index's own token space."""
+    stop = index.terms(" ".join(_stopwords()))
+    return [t for t in dict.fromkeys(index.terms(question)) if t not in stop]
 
 
 def _units(chunk: ChunkRow) -> list[str]:
@@ -118,9 +131,13 @@ def _units(chunk: ChunkRow) -> list[str]:
 class AnswerComposer:
     """Builds :class:`Answer` objects from retrieval hits and catalog chunks."""
 
-    def __init__(self, encoder: Any, config: ComposerConfig) -> None:
+    def __init__(self, encoder: Any, terms: TermIndex, config: ComposerConfig) -> None:
         self.encoder = encoder
+        self.terms = terms
         self.config = config
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self.cache_size = 50_000
 
     def compose(
         self,
@@ -147,7 +164,7 @@ class AnswerComposer:
                 + (" with the chosen filters" if filters.product or filters.doc_type or filters.therapeutic_area else "")
                 + ". Rephrase it, widen the filters, or send a medical-information request.",
             )
-        candidates = self._score(question, query_vector, allowed)
+        candidates = self.candidates(question, query_vector, allowed)
         if not candidates:
             return Answer(answer=REFUSAL_TEXT, refused=True, retrieved=retrieved,
                           reason="The matching content holds no complete sentences to quote.")
@@ -169,32 +186,73 @@ class AnswerComposer:
         return Answer(answer=" ".join(parts), refused=False, citations=citations,
                       support=round(best.score, 4), retrieved=retrieved)
 
-    def _score(self, question: str, qvec: np.ndarray, allowed: list[tuple[int, Hit, ChunkRow]]) -> list[_Candidate]:
-        q_terms = content_terms(question)
+    def candidates(
+        self, question: str, qvec: np.ndarray, allowed: list[tuple[int, Hit, ChunkRow]]
+    ) -> list[_Candidate]:
+        """Every quotable unit of the allowed chunks with its features, best support first."""
+        q_terms = question_terms(question, self.terms)
+        idf = self.terms.idf(q_terms)
+        total = sum(idf.values())
         candidates: list[_Candidate] = []
         seen: set[str] = set()
         for rank, hit, chunk in allowed:
-            context_terms = content_terms(f"{chunk.version.document.title} {chunk.section}")
+            context = set(self.terms.terms(f"{chunk.version.document.title} {chunk.section}"))
             for text in _units(chunk):
                 key = " ".join(text.lower().split())
                 if key in seen:
                     continue  # overlapping chunks repeat sentences
                 seen.add(key)
                 cand = _Candidate(rank, chunk, text, chunk_cos=hit.dense if hit.dense is not None else 0.0)
-                if q_terms:
-                    found = content_terms(text) | context_terms
-                    cand.overlap = len(q_terms & found) / len(q_terms)
+                if total > 0:
+                    found = set(self.terms.terms(text)) | context
+                    cand.coverage = sum(w for t, w in idf.items() if t in found) / total
                 candidates.append(cand)
         if not candidates:
             return []
-        vectors = self.encoder.encode([c.text for c in candidates])
-        sims = vectors @ qvec
-        cfg = self.config
+        focus = self.focus_loss(question, qvec)
+        sims = self._encode([c.text for c in candidates]) @ qvec
         for cand, sim in zip(candidates, sims, strict=True):
             cand.sentence_cos = float(sim)
-            cand.score = cfg.w_sentence * cand.sentence_cos + cfg.w_chunk * cand.chunk_cos + cfg.w_overlap * cand.overlap
+            cand.focus_loss = focus
+            cand.score = self.config.score(cand.sentence_cos, cand.chunk_cos, cand.coverage, focus)
         candidates.sort(key=lambda c: (-c.score, c.hit_rank))
         return candidates
+
+    def focus_loss(self, question: str, qvec: np.ndarray) -> float:
+        """How much of the question's meaning rests on words the approved content never uses.
+
+        The question is embedded again without those words; a large change (1 - cosine) means
+        they were its topic ("... in hidradenitis suppurativa?"), a small one that they were
+        incidental wording ("... a single 150 mg shot ...").
+        """
+        words = re.findall(r"[\w'-]+|[^\w\s]", question)
+        keep, dropped = [], False
+        for word in words:
+            tokens = self.terms.terms(word)
+            if tokens and self.terms.unknown(tokens) == set(tokens):
+                dropped = True
+                continue
+            keep.append(word)
+        if not dropped:
+            return 0.0
+        reduced = self.encoder.encode([" ".join(keep) or "?"])[0]
+        return max(0.0, 1.0 - float(reduced @ qvec))
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Sentence vectors, cached: the same approved sentences come back across questions."""
+        cache = self._vectors
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in cache]
+            known = {t: cache[t] for t in texts if t in cache}
+        if missing:
+            fresh = dict(zip(missing, self.encoder.encode(missing), strict=True))
+            known.update(fresh)
+            with self._lock:
+                for text, vec in fresh.items():
+                    if len(cache) >= self.cache_size:
+                        cache.pop(next(iter(cache)))  # oldest first
+                    cache[text] = vec
+        return np.stack([known[t] for t in texts])
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
         cfg = self.config

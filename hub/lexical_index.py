@@ -49,12 +49,27 @@ class _Snapshot:
     area: np.ndarray
 
 
+def weight_heading(text: str, title_weight: int) -> str:
+    """Repeat a chunk's first line (its document title and section) ``title_weight`` times.
+
+    Chunks are indexed as ``"title - section\ntext"`` (:func:`ingest.model.index_text`);
+    repeating the heading is BM25's simplest field weighting: its terms count more in the
+    chunk's term frequencies.
+    """
+    if title_weight <= 1:
+        return text
+    head, sep, body = text.partition("\n")
+    if not sep:
+        return text
+    return "\n".join([head] * title_weight + [body])
+
+
 class BM25Index:
     """In-memory BM25 over approved chunks, rebuilt when the catalog generation changes."""
 
-    def __init__(self, catalog: Catalog, *, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, catalog: Catalog, *, k1: float = 1.2, b: float = 0.75, title_weight: int = 1) -> None:
         self.catalog = catalog
-        self.k1, self.b = k1, b
+        self.k1, self.b, self.title_weight = k1, b, title_weight
         self._stemmer = _stemmer()
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
@@ -65,7 +80,8 @@ class BM25Index:
         model = None
         if rows:
             model = bm25s.BM25(k1=self.k1, b=self.b)
-            model.index(tokenize([r.text for r in rows], self._stemmer), show_progress=False)
+            texts = [weight_heading(r.text, self.title_weight) for r in rows]
+            model.index(tokenize(texts, self._stemmer), show_progress=False)
         return _Snapshot(
             generation=generation,
             ids=[r.chunk_id for r in rows],
@@ -113,3 +129,35 @@ class BM25Index:
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(snap.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
+        """BM25 inverse document frequency of each (already tokenized) term over approved chunks.
+
+        A term no approved chunk contains gets the highest possible idf: a question that hinges
+        on it cannot be answered from the content.
+        """
+        snap = self.snapshot()
+        n = len(snap.ids)
+        if snap.model is None or n == 0:
+            return {t: 1.0 for t in tokens}
+        vocab = snap.model.vocab_dict
+        indptr = snap.model.scores["indptr"]
+        out = {}
+        for t in tokens:
+            tid = vocab.get(t)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+            out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """The index's own tokens for a text (stop words removed, stemmed)."""
+        return tokenize([text], self._stemmer)[0]
+
+    def unknown(self, tokens: Sequence[str]) -> set[str]:
+        """Terms that no approved chunk contains."""
+        snap = self.snapshot()
+        if snap.model is None:
+            return set(tokens)
+        vocab = snap.model.vocab_dict
+        indptr = snap.model.scores["indptr"]
+        return {t for t in tokens if (tid := vocab.get(t)) is None or tid + 1 >= len(indptr) or indptr[tid + 1] == indptr[tid]}

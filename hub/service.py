@@ -56,6 +56,7 @@ class Hub:
         self.lexical = BM25Index(self.catalog)
         self._embedder: Embedder | None = embedder
         self._embedder_lock = threading.Lock()
+        self._composer: AnswerComposer | None = None
         self.retriever = HybridRetriever(
             self._lazy_encoder(), self.vectors, self.lexical, mode=settings.retrieval_mode,
             candidates=settings.retrieval_candidates, rrf_k=settings.rrf_k,
@@ -82,11 +83,20 @@ class Hub:
         return _LazyEncoder(self)
 
     def composer(self) -> AnswerComposer:
+        """The answer composer (one per hub: it caches sentence vectors)."""
+        if self._composer is None:
+            self._composer = self._make_composer()
+        return self._composer
+
+    def _make_composer(self) -> AnswerComposer:
         s = self.settings
         return AnswerComposer(
             self.embedder(),
+            self.lexical,
             ComposerConfig(max_sentences=s.answer_max_sentences, max_words=s.answer_max_words,
-                           threshold=s.refusal_threshold, min_ratio=s.sentence_min_ratio),
+                           threshold=s.refusal_threshold, min_ratio=s.sentence_min_ratio,
+                           w_sentence=s.support_w_sentence, w_chunk=s.support_w_chunk,
+                           w_coverage=s.support_w_coverage, w_focus=s.support_w_focus),
         )
 
     def warm_up(self) -> None:

@@ -32,6 +32,32 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts per encoder batch.")
     embedding_max_tokens: int = Field(256, ge=16, le=512, description="Encoder truncation length in word pieces.")
+    embedding_backend: Literal["torch", "openvino"] = Field(
+        "openvino",
+        description="Encoder runtime: 'torch' (sentence-transformers, the reference) or 'openvino' (the same weights "
+        "converted once and cached; checked against torch at start-up, falls back to torch with a warning when "
+        "OpenVINO is missing, disagrees or is not faster on this CPU). See docs/speed.md.",
+    )
+    embedding_precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+        "auto",
+        description="OpenVINO precision: 'auto' = bf16 on CPUs with native bf16 (AVX512-BF16/AMX), else fp32; "
+        "'int8' = static quantisation calibrated on embedding_calibration (fastest on VNNI CPUs, cosine ~0.995).",
+    )
+    embedding_device: str = Field("CPU", description="OpenVINO device for the encoder (CPU; GPU or NPU where present).")
+    embedding_cache_dir: Path | None = Field(
+        None, description="Where converted encoders are cached; default: $XDG_CACHE_HOME/msl-knowledge-hub/encoders "
+        "(~/.cache/...). Built from the local weights on first use, never downloaded."
+    )
+    embedding_calibration: Path | None = Field(
+        None, description="In-domain text for int8 calibration: a folder of documents, or a .txt/.jsonl file; "
+        "default: the sample corpus shipped with the project (corpus/). Never evaluation data."
+    )
+    embedding_min_cosine: float = Field(
+        0.98, ge=0, le=1, description="Start-up check: least cosine between fast-backend and torch vectors on fixed texts."
+    )
+    embedding_require_speedup: bool = Field(
+        True, description="Use the OpenVINO encoder only if it measured faster than torch on this CPU."
+    )
 
     chunk_max_words: int = Field(120, ge=20, le=1000, description="Prose chunk size in words.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated when prose is split.")
@@ -47,9 +73,14 @@ class Settings(BaseSettings):
     answer_max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an answer.")
     answer_max_words: int = Field(120, ge=10, le=1000, description="Cap on answer length in words.")
     refusal_threshold: float = Field(
-        0.45, description="Minimum support score of the best sentence; below it the hub refuses. Calibrated on evals/questions.jsonl."
+        0.55, description="Minimum support score of the best sentence; below it the hub refuses. "
+        "Calibrated on evals/questions.jsonl with `python -m evals.calibrate` (docs/answering.md)."
     )
-    sentence_min_ratio: float = Field(0.85, ge=0, le=1, description="Further sentences must reach this share of the best sentence's score.")
+    sentence_min_ratio: float = Field(0.8, ge=0, le=1, description="Further sentences must reach this share of the best sentence's score.")
+    support_w_sentence: float = Field(0.5, description="Support weight: question-sentence cosine.")
+    support_w_chunk: float = Field(0.2, description="Support weight: question-chunk cosine.")
+    support_w_coverage: float = Field(0.3, description="Support weight: idf-weighted share of question terms found.")
+    support_w_focus: float = Field(0.0, description="Support penalty: question meaning resting on words the content never uses.")
 
     max_upload_mb: float = Field(50, gt=0, description="Largest accepted upload, in MiB.")
 
