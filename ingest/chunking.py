@@ -26,7 +26,7 @@ from ingest.sentences import split_sentences
 class ChunkingConfig:
     """Chunk size knobs (words, sentences)."""
 
-    max_words: int = 120
+    max_words: int = 80
     overlap_sentences: int = 1
     table_max_words: int = 220
 
