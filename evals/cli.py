@@ -20,6 +20,8 @@ def eval_qa(
     corpus: Annotated[Path, typer.Option(help="Folder of files with sidecars.")] = Path("corpus"),
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    setting: Annotated[list[str] | None, typer.Option("--set", help="Override a hub setting, e.g. --set chunk_max_words=80")] = None,
+    name: Annotated[str, typer.Option(help="Report file name (without extension).")] = "qa",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Ingest a corpus in a throw-away data dir, ask its question set, report hits and refusals."""
@@ -27,9 +29,15 @@ def eval_qa(
     from evals.reporting import write_report
 
     _setup(verbose)
-    report = evaluate(questions, corpus)
+    overrides = {}
+    for item in setting or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--set takes KEY=VALUE, got {item!r}")
+        overrides[key.strip()] = value.strip()
+    report = evaluate(questions, corpus, overrides)
     md = to_markdown(report)
-    json_path, md_path = write_report(out, "qa", report, md)
+    json_path, md_path = write_report(out, name, report, md)
     if as_json:
         sys.stdout.write(json.dumps(report, default=str) + "\n")
     else:
@@ -43,3 +51,11 @@ def register(eval_app: typer.Typer, bench_app: typer.Typer, *, setup_logging: Se
     global _setup
     _setup = setup_logging
     eval_app.command("qa")(eval_qa)
+    from evals.bench_cli import bench_ask, bench_ingest
+
+    bench_app.command("ingest")(bench_ingest)
+    bench_app.command("ask")(bench_ask)
+    from evals.retrieval_cli import eval_retrieval, eval_retrieval_tune
+
+    eval_app.command("retrieval")(eval_retrieval)
+    eval_app.command("retrieval-tune")(eval_retrieval_tune)

@@ -16,6 +16,7 @@ import numpy as np
 from hub.vector_index import QueryFilters
 
 Mode = Literal["hybrid", "dense", "lexical"]
+Fusion = Literal["rrf", "convex"]
 
 
 class DenseSearch(Protocol):
@@ -60,6 +61,44 @@ def rrf_fuse(
     return fused
 
 
+def _minmax(results: list[tuple[str, float]]) -> dict[str, float]:
+    if not results:
+        return {}
+    scores = [s for _, s in results]
+    lo, hi = min(scores), max(scores)
+    span = hi - lo
+    return {cid: (s - lo) / span if span > 0 else 1.0 for cid, s in results}
+
+
+def convex_fuse(lists: list[tuple[list[tuple[str, float]], float]]) -> dict[str, float]:
+    """Weighted sum of min-max normalised scores (each list scaled to [0, 1] over its candidates).
+
+    A chunk missing from a list gets 0 from it: the lowest score that list's candidates reach.
+    Unlike RRF it keeps how far apart the scores are, not only their order.
+    """
+    fused: dict[str, float] = {}
+    for results, weight in lists:
+        for cid, s in _minmax(results).items():
+            fused[cid] = fused.get(cid, 0.0) + weight * s
+    return fused
+
+
+def fuse(
+    dense: list[tuple[str, float]],
+    lexical: list[tuple[str, float]],
+    *,
+    fusion: Fusion = "rrf",
+    rrf_k: int = 60,
+    dense_weight: float = 1.0,
+    lexical_weight: float = 1.0,
+) -> dict[str, float]:
+    """Fused score per chunk from the dense and lexical candidate lists (best first)."""
+    lists = [(dense, dense_weight), (lexical, lexical_weight)]
+    if fusion == "convex":
+        return convex_fuse(lists)
+    return rrf_fuse(lists, rrf_k)
+
+
 class HybridRetriever:
     """Dense + lexical retrieval, fused; either side alone for ``mode='dense'|'lexical'``."""
 
@@ -70,14 +109,16 @@ class HybridRetriever:
         lexical: LexicalSearch,
         *,
         mode: Mode = "hybrid",
-        candidates: int = 50,
+        candidates: int = 100,
         rrf_k: int = 60,
-        dense_weight: float = 1.0,
-        lexical_weight: float = 1.0,
+        dense_weight: float = 0.45,
+        lexical_weight: float = 0.55,
+        fusion: Fusion = "convex",
     ) -> None:
         self.encoder, self.dense, self.lexical = encoder, dense, lexical
         self.mode, self.candidates, self.rrf_k = mode, candidates, rrf_k
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
+        self.fusion: Fusion = fusion
 
     def retrieve(self, question: str, filters: QueryFilters, k: int = 10, *, mode: Mode | None = None) -> Retrieval:
         import time
@@ -104,7 +145,8 @@ class HybridRetriever:
         elif mode == "lexical":
             fused = {cid: s for cid, s in lexical}
         else:
-            fused = rrf_fuse([(dense, self.dense_weight), (lexical, self.lexical_weight)], self.rrf_k)
+            fused = fuse(dense, lexical, fusion=self.fusion, rrf_k=self.rrf_k, dense_weight=self.dense_weight,
+                         lexical_weight=self.lexical_weight)
         dense_info = {cid: (rank, s) for rank, (cid, s) in enumerate(dense, start=1)}
         lex_info = {cid: (rank, s) for rank, (cid, s) in enumerate(lexical, start=1)}
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

@@ -61,6 +61,7 @@ class Hub:
             self._lazy_encoder(), self.vectors, self.lexical, mode=settings.retrieval_mode,
             candidates=settings.retrieval_candidates, rrf_k=settings.rrf_k,
             dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
+            fusion=settings.retrieval_fusion,
         )
         self.ingestion = IngestionService(
             self.catalog, self.embedder, self.vectors, files_dir=settings.data_dir / "files",
@@ -74,9 +75,7 @@ class Hub:
         if self._embedder is None:
             with self._embedder_lock:
                 if self._embedder is None:
-                    s = self.settings
-                    self._embedder = Embedder(s.embedding_model, max_tokens=s.embedding_max_tokens,
-                                              batch_size=s.embedding_batch_size)
+                    self._embedder = Embedder.from_settings(self.settings)
         return self._embedder
 
     def _lazy_encoder(self) -> _LazyEncoder:

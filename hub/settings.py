@@ -59,15 +59,20 @@ class Settings(BaseSettings):
         True, description="Use the OpenVINO encoder only if it measured faster than torch on this CPU."
     )
 
-    chunk_max_words: int = Field(120, ge=20, le=1000, description="Prose chunk size in words.")
+    chunk_max_words: int = Field(80, ge=20, le=1000, description="Prose chunk size in words (measured: docs/chunking.md).")
     chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated when prose is split.")
     chunk_table_max_words: int = Field(220, ge=20, le=2000, description="Tables up to this size stay whole.")
 
     retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="Which retrievers feed the answer.")
-    retrieval_candidates: int = Field(50, ge=1, le=1000, description="Candidates taken from each retriever before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense list in fusion.")
-    lexical_weight: float = Field(1.0, ge=0, description="Weight of the lexical list in fusion.")
+    retrieval_candidates: int = Field(100, ge=1, le=1000, description="Candidates taken from each retriever before fusion.")
+    retrieval_fusion: Literal["convex", "rrf"] = Field(
+        "convex",
+        description="How dense and lexical candidates are fused: 'convex' = weighted sum of min-max normalised "
+        "scores, 'rrf' = weighted reciprocal rank fusion. Chosen on BEIR SciFact train (docs/retrieval.md).",
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (retrieval_fusion='rrf').")
+    dense_weight: float = Field(0.45, ge=0, description="Weight of the dense list in fusion.")
+    lexical_weight: float = Field(0.55, ge=0, description="Weight of the lexical list in fusion.")
 
     answer_chunks: int = Field(6, ge=1, le=50, description="Top fused chunks the composer reads sentences from.")
     answer_max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an answer.")

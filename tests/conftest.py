@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Converted encoders are cached per test session, never in the user's home or the repository.
+os.environ.setdefault("HUB_EMBEDDING_CACHE_DIR", tempfile.mkdtemp(prefix="hub-test-encoders-"))
 
 from tests import samples  # noqa: E402
 
