@@ -23,7 +23,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +143,36 @@ def records(dataset: BeirDataset) -> Iterator[Any]:
                          file_name=f"{doc_id}.txt")
 
 
+MANIFEST = "beir-index.json"
+
+
+def index_manifest(hub: Any, dataset: BeirDataset) -> dict[str, Any]:
+    """What an index depends on: reusing a data dir built otherwise would measure the wrong thing."""
+    s = hub.settings
+    return {"dataset": dataset.name, "chunk_max_words": s.chunk_max_words,
+            "chunk_overlap_sentences": s.chunk_overlap_sentences, "chunk_table_max_words": s.chunk_table_max_words,
+            "embedding_model": str(s.embedding_model or "default"), "embedding_max_tokens": s.embedding_max_tokens}
+
+
+def check_manifest(hub: Any, dataset: BeirDataset) -> None:
+    """Refuse a data dir indexed with other chunking or model settings; record them in a new one."""
+    path = hub.settings.data_dir / MANIFEST
+    want = index_manifest(hub, dataset)
+    if path.is_file():
+        have = json.loads(path.read_text())
+        if have != want:
+            diff = ", ".join(f"{k}: {have.get(k)} -> {v}" for k, v in want.items() if have.get(k) != v)
+            raise BeirFormatError(f"{hub.settings.data_dir} was indexed with other settings ({diff}); "
+                                  "use a new --index-dir")
+    elif hub.vectors.count():
+        raise BeirFormatError(f"{hub.settings.data_dir} holds an index of unknown settings; use a new --index-dir")
+    else:
+        path.write_text(json.dumps(want, indent=2) + "\n")
+
+
 def index_dataset(hub: Any, dataset: BeirDataset, on_docs: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Ingest the corpus through the product's bulk path; documents already there are skipped."""
+    check_manifest(hub, dataset)
     t = time.perf_counter()
     stats = hub.ingestion.ingest_records(records(dataset), batch_docs=256, on_batch=on_docs)
     t_lex = time.perf_counter()
@@ -182,11 +210,16 @@ class ModeRun:
     name: str
     run: dict[str, list[tuple[str, float]]]
     latencies_ms: list[float]
+    stages_ms: dict[str, list[float]] = field(default_factory=dict)
 
-    def latency(self) -> dict[str, float]:
-        return {"p50": round(percentile(self.latencies_ms, 50), 2),
-                "mean": round(sum(self.latencies_ms) / max(1, len(self.latencies_ms)), 2),
-                "p95": round(percentile(self.latencies_ms, 95), 2)}
+    def latency(self) -> dict[str, Any]:
+        """p50 / mean / p95 of the whole call, and the mean of each stage the retriever timed."""
+        def mean(values: list[float]) -> float:
+            return round(sum(values) / max(1, len(values)), 2)
+
+        return {"p50": round(percentile(self.latencies_ms, 50), 2), "mean": mean(self.latencies_ms),
+                "p95": round(percentile(self.latencies_ms, 95), 2),
+                "stages_mean": {k: mean(v) for k, v in self.stages_ms.items()}}
 
 
 def chunk_depth(hub: Any, docs: int = DEPTH) -> int:
@@ -212,11 +245,14 @@ def search_all(hub: Any, dataset: BeirDataset, mode: str, *, today: dt.date,
     deep_k = chunk_depth(hub, depth)
     filters = QueryFilters(today)
     run: dict[str, list[tuple[str, float]]] = {}
-    latencies = []
+    latencies: list[float] = []
+    stages: dict[str, list[float]] = {}
     for qid, text in dataset.queries.items():
         t = time.perf_counter()
         head = hub.retriever.retrieve(text, filters, k=head_k, mode=mode)
         latencies.append((time.perf_counter() - t) * 1000)
+        for stage, ms in head.timings_ms.items():
+            stages.setdefault(stage, []).append(ms)
         docs = docs_from_chunks(((h.chunk_id, h.score) for h in head.hits), keys, depth)
         if len(docs) < depth and deep_k > head_k:
             deep = _retrieve_again(hub.retriever, text, head.query_vector, filters, deep_k, mode)
@@ -226,7 +262,7 @@ def search_all(hub: Any, dataset: BeirDataset, mode: str, *, today: dt.date,
         run[qid] = docs
         if on_query:
             on_query()
-    return ModeRun(mode, run, latencies)
+    return ModeRun(mode, run, latencies, stages)
 
 
 class _KnownVector:

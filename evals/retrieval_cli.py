@@ -119,14 +119,17 @@ def evaluate_beir(dataset: BeirDataset, data_dir: Path, *, mode: str = "all", co
 
 
 def to_markdown(report: dict[str, Any], plot_name: str | None = None) -> str:
-    rows = [{**r, "p50 ms": r["ms_per_query"]["p50"], "mean ms": r["ms_per_query"]["mean"]}
-            for r in report["configurations"]]
+    def stages(r: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {v:.1f}" for k, v in r["ms_per_query"].get("stages_mean", {}).items())
+
+    rows = [{**r, "p50 ms": r["ms_per_query"]["p50"], "mean ms": r["ms_per_query"]["mean"],
+             "stages (mean ms)": stages(r)} for r in report["configurations"]]
     ing = report["ingest"]
     lines = [
         f"# Retrieval evaluation: {report['dataset']} ({report['split']})", "",
         f"{report['queries']} queries, {report['documents']} documents "
         f"({ing.get('index_chunks', '?')} chunks). Metrics by `ranx`; a document ranks at its best chunk.", "",
-        markdown_table(rows, ["configuration", *METRICS, "p50 ms", "mean ms"]), "",
+        markdown_table(rows, ["configuration", *METRICS, "p50 ms", "mean ms", "stages (mean ms)"]), "",
         "ms/query: `HybridRetriever.retrieve` in process, warm, query encoding included.", "",
         "Retrieval settings: " + ", ".join(f"`{k}={v}`" for k, v in report["settings"].items()) + ".",
         "The `hybrid` row is the hub's retriever as built from them: "
@@ -201,11 +204,15 @@ def eval_retrieval(
     if not dataset.queries:
         err.print(f"[red]error:[/] no judged query of split '{split}' has a relevant document in the corpus")
         raise typer.Exit(2)
-    if index_dir is not None:
-        report, runs = evaluate_beir(dataset, index_dir, mode=mode, console=err, quiet=as_json)
-    else:
-        with tempfile.TemporaryDirectory(prefix="hub-eval-beir-") as tmp:
-            report, runs = evaluate_beir(dataset, Path(tmp), mode=mode, console=err, quiet=as_json)
+    try:
+        if index_dir is not None:
+            report, runs = evaluate_beir(dataset, index_dir, mode=mode, console=err, quiet=as_json)
+        else:
+            with tempfile.TemporaryDirectory(prefix="hub-eval-beir-") as tmp:
+                report, runs = evaluate_beir(dataset, Path(tmp), mode=mode, console=err, quiet=as_json)
+    except BeirFormatError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
     name = f"retrieval-{dataset.name}-{split}"
     if run_out is not None:
         primary = "hybrid" if mode == "all" else mode
@@ -268,7 +275,11 @@ def eval_retrieval_tune(
         raise typer.Exit(2) from exc
     hub = Hub(Settings(data_dir=index_dir))
     with err.status("index") as status:
-        index_dataset(hub, dataset)
+        try:
+            index_dataset(hub, dataset)
+        except BeirFormatError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
         report = tune(hub, dataset, today=dt.date.today(), cache_dir=index_dir,
                       on_step=lambda msg: status.update(msg))
     report["machine"] = machine()

@@ -191,3 +191,17 @@ def test_hub_eval_retrieval_end_to_end(tmp_path):
     assert (out / "retrieval-tiny-beir-test.json").is_file()
     assert (out / "retrieval-tiny-beir-test.png").read_bytes()[:4] == b"\x89PNG"
     assert "| hybrid |" in (out / "retrieval-tiny-beir-test.md").read_text()
+
+
+def test_reused_index_dir_must_match_chunking_and_model(tmp_path):
+    from evals.beir import MANIFEST, check_manifest
+    from hub.service import Hub
+    from hub.settings import Settings
+
+    dataset = load_beir(write_beir(tmp_path / "ds"), "test")
+    data = tmp_path / "index"
+    check_manifest(Hub(Settings(data_dir=data)), dataset)
+    assert json.loads((data / MANIFEST).read_text())["dataset"] == "ds"
+    check_manifest(Hub(Settings(data_dir=data)), dataset)  # same settings: reuse is fine
+    with pytest.raises(BeirFormatError, match="chunk_max_words"):
+        check_manifest(Hub(Settings(data_dir=data, chunk_max_words=300)), dataset)
