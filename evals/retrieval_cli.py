@@ -156,20 +156,24 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
     names = [r["configuration"] for r in report["configurations"]]
     values = [r["ndcg@10"] for r in report["configurations"]]
-    fig, ax = plt.subplots(figsize=(9, 5))
-    bars = ax.bar(names, values, color="#4C72B0")
-    ax.bar_label(bars, fmt="%.3f")
     refs = report["references_ndcg@10"]
+    fig, ax = plt.subplots(figsize=(11, 5))
+    bars = ax.bar(names, values, color="#4C72B0", width=0.6, zorder=2)
+    ax.bar_label(bars, fmt="%.3f", padding=2)
     cmap = plt.get_cmap("tab10")
     for i, (label, value) in enumerate(refs.items()):
-        ax.axhline(value, linestyle="--", linewidth=1, color=cmap(i % 10), label=f"{label} {value:.3f}")
-    top = max([*values, *refs.values(), 0.1])
-    ax.set_ylim(0, min(1.0, top * 1.15))
+        ax.axhline(value, linestyle="--", linewidth=1, color=cmap(i % 10), label=f"{label} {value:.3f}", zorder=1)
+    everything = [*values, *refs.values()]
+    # Zoomed: the configurations differ by hundredths, which a 0-1 axis would hide.
+    low = max(0.0, min(everything, default=0.0) - 0.1)
+    ax.set_ylim(low, min(1.0, max(everything, default=1.0) + 0.05))
     ax.set_ylabel("nDCG@10")
-    ax.set_title(f"{report['dataset']} {report['split']}: nDCG@10 ({report['queries']} queries)")
+    ax.set_title(f"{report['dataset']} {report['split']}: nDCG@10, {report['queries']} queries "
+                 f"(axis starts at {low:.2f})")
     if refs:
-        ax.legend(fontsize=7, loc="lower right", framealpha=0.9)
-    plt.setp(ax.get_xticklabels(), rotation=15, ha="right")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="reference nDCG@10",
+                  title_fontsize=8)
+    plt.setp(ax.get_xticklabels(), rotation=12, ha="right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
@@ -217,7 +221,7 @@ def eval_retrieval(
     if run_out is not None:
         primary = "hybrid" if mode == "all" else mode
         for config, mode_run in runs.items():
-            tag = "hub-" + "".join(c if c.isalnum() else "-" for c in config).strip("-")
+            tag = "hub-" + "-".join("".join(c if c.isalnum() else " " for c in config).split())
             target = run_out if config == primary else run_out.with_name(f"{run_out.stem}.{tag[4:]}{run_out.suffix}")
             write_trec_run(target, mode_run.run, tag)
         report["run_file"] = str(run_out)

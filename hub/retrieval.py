@@ -111,8 +111,8 @@ class HybridRetriever:
         mode: Mode = "hybrid",
         candidates: int = 100,
         rrf_k: int = 60,
-        dense_weight: float = 0.45,
-        lexical_weight: float = 0.55,
+        dense_weight: float = 0.5,
+        lexical_weight: float = 0.5,
         fusion: Fusion = "convex",
     ) -> None:
         self.encoder, self.dense, self.lexical = encoder, dense, lexical

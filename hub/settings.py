@@ -71,8 +71,8 @@ class Settings(BaseSettings):
         "scores, 'rrf' = weighted reciprocal rank fusion. Chosen on BEIR SciFact train (docs/retrieval.md).",
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (retrieval_fusion='rrf').")
-    dense_weight: float = Field(0.45, ge=0, description="Weight of the dense list in fusion.")
-    lexical_weight: float = Field(0.55, ge=0, description="Weight of the lexical list in fusion.")
+    dense_weight: float = Field(0.5, ge=0, description="Weight of the dense list in fusion.")
+    lexical_weight: float = Field(0.5, ge=0, description="Weight of the lexical list in fusion.")
 
     answer_chunks: int = Field(6, ge=1, le=50, description="Top fused chunks the composer reads sentences from.")
     answer_max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an answer.")
