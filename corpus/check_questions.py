@@ -38,22 +38,11 @@ from pypdf import PdfReader
 
 CORPUS_DIR = Path(__file__).resolve().parent
 QUESTIONS = CORPUS_DIR.parent / "evals" / "questions.jsonl"
-DISCLAIMER = (
-    "FICTIONAL SAMPLE CONTENT - for software demonstration only, not medical advice"
-)
+# The build script is the one place the disclaimer and sidecar keys are defined.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build import DISCLAIMER, META_KEYS  # noqa: E402
+
 DOCUMENT_SUFFIXES = (".pdf", ".pptx", ".docx", ".md")
-META_KEYS = [
-    "title",
-    "doc_type",
-    "product",
-    "therapeutic_area",
-    "version",
-    "approval_id",
-    "status",
-    "effective_date",
-    "expiry_date",
-    "owner",
-]
 QUESTION_KEYS = ["id", "question", "answer", "source_file", "page", "evidence", "category"]
 CATEGORIES = {
     "dosing",
@@ -177,7 +166,7 @@ def check_documents(problems: list[str]) -> dict[str, dict[str, Any]]:
         except FileNotFoundError:
             problems.append(f"{path.name}: missing sidecar metadata")
             continue
-        if list(meta) != META_KEYS:
+        if tuple(meta) != META_KEYS:
             problems.append(f"{path.name}: sidecar keys {list(meta)} != {META_KEYS}")
             continue
         metas[path.name] = meta

@@ -299,11 +299,7 @@ class IngestionService:
                 )
             meta = parse_metadata({**(raw or {}), **overrides}, file=name)
             return self.ingest_bytes(path.read_bytes(), name, meta)
-        except BadMetadata as exc:
-            return IngestResult(name, "failed", exc.message)
-        except IngestError as exc:
-            return IngestResult(name, "failed", exc.message)
-        except HubError as exc:
+        except (IngestError, HubError) as exc:  # BadMetadata is an IngestError
             return IngestResult(name, "failed", exc.message)
         except OSError as exc:
             return IngestResult(name, "failed", f"could not read the file: {exc.strerror or exc}")

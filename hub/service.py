@@ -117,8 +117,7 @@ class Hub:
         query_filters = QueryFilters(self.clock(), filters.product or None, filters.doc_type or None,
                                      filters.therapeutic_area or None)
         t0 = time.perf_counter()
-        retrieval = self.retriever.retrieve(question, query_filters, k=self.settings.answer_chunks, mode="hybrid"
-                                            if self.settings.retrieval_mode == "hybrid" else None)
+        retrieval = self.retriever.retrieve(question, query_filters, k=self.settings.answer_chunks)
         chunks = self.catalog.chunks(h.chunk_id for h in retrieval.hits)
         vector = retrieval.query_vector if retrieval.query_vector is not None else self.embedder().encode_query(question)
         t1 = time.perf_counter()
