@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from hub.catalog import Catalog, LexicalRow
-from hub.vector_index import NO_END, NO_START, QueryFilters, date_int
+from hub.vector_index import FilterColumns, QueryFilters
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,7 @@ class _Snapshot:
     generation: int
     ids: list[str]
     model: Any
-    eff: np.ndarray
-    exp: np.ndarray
-    product: np.ndarray
-    doc_type: np.ndarray
-    area: np.ndarray
+    columns: FilterColumns
 
 
 def weight_heading(text: str, title_weight: int) -> str:
@@ -86,11 +82,7 @@ class BM25Index:
             generation=generation,
             ids=[r.chunk_id for r in rows],
             model=model,
-            eff=np.array([date_int(r.effective, NO_START) for r in rows], dtype=np.int64),
-            exp=np.array([date_int(r.expiry, NO_END) for r in rows], dtype=np.int64),
-            product=np.array([r.product.lower() for r in rows], dtype=object),
-            doc_type=np.array([r.doc_type for r in rows], dtype=object),
-            area=np.array([r.therapeutic_area.lower() for r in rows], dtype=object),
+            columns=FilterColumns.of(rows),
         )
 
     def snapshot(self) -> _Snapshot:
@@ -116,14 +108,7 @@ class BM25Index:
         ids = snap.model.get_tokens_ids(tokens)
         if not ids:
             return []
-        today = date_int(filters.today, NO_START)
-        mask = (snap.eff <= today) & (snap.exp >= today)
-        if filters.product:
-            mask &= snap.product == filters.product.lower()
-        if filters.doc_type:
-            mask &= snap.doc_type == filters.doc_type
-        if filters.therapeutic_area:
-            mask &= snap.area == filters.therapeutic_area.lower()
+        mask = snap.columns.mask(filters)
         scores = snap.model.get_scores_from_ids(ids, weight_mask=mask.astype(np.float32))
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))

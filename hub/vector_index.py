@@ -62,6 +62,44 @@ class QueryFilters:
         )
 
 
+@dataclass(frozen=True)
+class FilterColumns:
+    """Per-chunk filter fields as arrays, so a query's filters become one boolean mask.
+
+    Shared by the in-memory indexes (lexical and exact dense): both apply the same rules as the
+    Chroma ``where`` filter below, inside scoring, never after the top-k is cut.
+    """
+
+    eff: np.ndarray
+    exp: np.ndarray
+    product: np.ndarray
+    doc_type: np.ndarray
+    area: np.ndarray
+
+    @classmethod
+    def of(cls, rows: Sequence[Any]) -> FilterColumns:
+        """From rows with ``effective``, ``expiry``, ``product``, ``doc_type``, ``therapeutic_area``."""
+        return cls(
+            eff=np.array([date_int(r.effective, NO_START) for r in rows], dtype=np.int64),
+            exp=np.array([date_int(r.expiry, NO_END) for r in rows], dtype=np.int64),
+            product=np.array([r.product.lower() for r in rows], dtype=object),
+            doc_type=np.array([r.doc_type for r in rows], dtype=object),
+            area=np.array([r.therapeutic_area.lower() for r in rows], dtype=object),
+        )
+
+    def mask(self, filters: QueryFilters) -> np.ndarray:
+        """True where a chunk is in date on ``filters.today`` and matches the user filters."""
+        today = date_int(filters.today, NO_START)
+        mask = (self.eff <= today) & (self.exp >= today)
+        if filters.product:
+            mask &= self.product == filters.product.lower()
+        if filters.doc_type:
+            mask &= self.doc_type == filters.doc_type
+        if filters.therapeutic_area:
+            mask &= self.area == filters.therapeutic_area.lower()
+        return mask
+
+
 def make_chroma_client(data_dir: Path, host: str | None = None, port: int = 8001) -> Any:
     """Embedded ``PersistentClient`` in ``data_dir/chroma``, or ``HttpClient`` when a host is set."""
     import chromadb
@@ -121,6 +159,15 @@ class ChromaVectorIndex:
 
     def count(self) -> int:
         return int(self.collection.count())
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by chunk id (ids Chroma does not hold are left out)."""
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(chunk_ids), 4000):
+            got = self.collection.get(ids=list(chunk_ids[start : start + 4000]), include=["embeddings"])
+            for cid, vec in zip(got["ids"], got["embeddings"], strict=True):
+                out[cid] = np.asarray(vec, dtype=np.float32)
+        return out
 
     def search(self, vector: np.ndarray, k: int, filters: QueryFilters) -> list[tuple[str, float]]:
         """Top-k ``(chunk_id, cosine)`` among live, in-date chunks matching the filters."""
