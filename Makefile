@@ -23,7 +23,8 @@ setup: $(BIN)/.installed ## create .venv and install the pinned dependencies
 ingest-corpus: setup ## ingest the sample corpus into HUB_DATA_DIR (default ./hub-data)
 	$(BIN)/hub ingest corpus/
 
-run: ingest-corpus ## set up, ingest corpus/ and serve the API on http://$(HOST):$(PORT)
+run: ingest-corpus ## set up, ingest corpus/, create the demo users and serve UI + API on http://$(HOST):$(PORT)
+	$(BIN)/hub users seed-demo
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)
 
 serve: setup

@@ -30,8 +30,10 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -406,11 +408,28 @@ def check_loopback(url: str) -> None:
         raise ValueError(f"{url}: the ask benchmark only sends traffic to loopback (127.0.0.1 / localhost)")
 
 
+@dataclass(frozen=True)
+class StartedServer:
+    url: str
+    api_key: str  # of an ``msl`` user created for the run (every /api route needs a key)
+
+
+def add_user(data_dir: Path, name: str, role: str, env: dict[str, str] | None = None) -> str:
+    """``hub users add`` in ``data_dir``; returns the new API key (printed once on stdout)."""
+    child_env = {**os.environ, **(env or {}), "HUB_DATA_DIR": str(data_dir)}
+    proc = subprocess.run([sys.executable, "-m", "hub.cli", "users", "add", name, "--role", role], env=child_env,
+                          cwd=str(Path(__file__).resolve().parents[1]), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"hub users add {name} failed: {(proc.stderr or proc.stdout)[-800:]}")
+    return proc.stdout.strip().splitlines()[-1]
+
+
 @contextlib.contextmanager
 def started_server(data_dir: Path, *, corpus: Path | None = None, env: dict[str, str] | None = None,
-                   timeout: float = 300.0, log_path: Path | None = None) -> Iterator[str]:
+                   timeout: float = 300.0, log_path: Path | None = None) -> Iterator[StartedServer]:
     """``hub serve`` on a free loopback port over ``data_dir`` (after ``hub ingest corpus`` when
-    given), as a child process; yields its URL once /healthz answers and stops it afterwards."""
+    given), as a child process, with a fresh ``msl`` user; yields once /healthz answers and stops
+    the server afterwards."""
     import httpx
 
     child_env = {**os.environ, **(env or {}), "HUB_DATA_DIR": str(data_dir)}
@@ -420,6 +439,7 @@ def started_server(data_dir: Path, *, corpus: Path | None = None, env: dict[str,
                               cwd=root, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"hub ingest {corpus} failed: {(proc.stderr or proc.stdout)[-1500:]}")
+    api_key = add_user(data_dir, f"bench-{uuid.uuid4().hex[:8]}", "msl", env)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_file = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
@@ -439,7 +459,7 @@ def started_server(data_dir: Path, *, corpus: Path | None = None, env: dict[str,
             if time.monotonic() > deadline:
                 raise TimeoutError(f"hub serve did not answer /healthz within {timeout:.0f} s")
             time.sleep(0.3)
-        yield url
+        yield StartedServer(url, api_key)
     finally:
         server.terminate()
         try:
@@ -452,7 +472,7 @@ def started_server(data_dir: Path, *, corpus: Path | None = None, env: dict[str,
 
 
 def _load_level(url: str, questions: list[str], concurrency: int, requests: int, warmup: int,
-                timeout: float) -> dict[str, Any]:
+                timeout: float, api_key: str | None = None) -> dict[str, Any]:
     import httpx
 
     latencies: list[float] = []
@@ -462,7 +482,8 @@ def _load_level(url: str, questions: list[str], concurrency: int, requests: int,
     lock = threading.Lock()
 
     def worker(slot: int) -> None:
-        with httpx.Client(base_url=url, timeout=timeout) as client:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+        with httpx.Client(base_url=url, timeout=timeout, headers=headers) as client:
             for i in range(warmup if slot == 0 else 0):  # warm-up, not measured
                 client.post("/api/ask", json={"question": questions[i % len(questions)]})
             barrier.wait()
@@ -511,8 +532,9 @@ def load_question_texts(path: Path) -> list[str]:
 
 
 def bench_ask(url: str, questions: Path, *, concurrency: list[int], requests: int, warmup: int | None = None,
-              timeout: float = 60.0) -> dict[str, Any]:
-    """The ``hub bench ask`` report against the server at ``url`` (loopback only).
+              timeout: float = 60.0, api_key: str | None = None) -> dict[str, Any]:
+    """The ``hub bench ask`` report against the server at ``url`` (loopback only), as the ``msl``
+    user whose ``api_key`` is given.
 
     ``warmup`` unmeasured requests precede each level; by default one pass over the question set,
     so every level sees the same warm caches (the answer composer caches sentence vectors)."""
@@ -522,7 +544,7 @@ def bench_ask(url: str, questions: Path, *, concurrency: list[int], requests: in
     texts = load_question_texts(questions)
     warmup = len(texts) if warmup is None else warmup
     health = httpx.get(f"{url}/healthz", timeout=10).json()
-    levels = [_load_level(url, texts, c, requests, warmup, timeout) for c in concurrency]
+    levels = [_load_level(url, texts, c, requests, warmup, timeout, api_key) for c in concurrency]
     return {"url": url, "questions_file": str(questions), "questions": len(texts), "warmup": warmup,
             "server": health, "levels": levels, "machine": machine()}
 

@@ -99,6 +99,8 @@ def bench_ask(
     start_server: Annotated[bool, typer.Option("--start-server", help="Start `hub serve` on a free loopback port and stop it after.")] = False,
     data_dir: Annotated[Path | None, typer.Option(help="With --start-server: data dir to serve (default: a throw-away one).")] = None,
     corpus: Annotated[Path | None, typer.Option(help="With --start-server: ingest this folder first (default: corpus/ for a throw-away data dir).")] = None,
+    api_key: Annotated[str | None, typer.Option(
+        envvar="HUB_API_KEY", help="API key of an msl user (without --start-server; one is created with it).")] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
@@ -121,7 +123,7 @@ def bench_ask(
         raise typer.Exit(2)
     if not start_server:
         try:
-            report = run(url, questions, concurrency=levels, requests=requests, warmup=warmup)
+            report = run(url, questions, concurrency=levels, requests=requests, warmup=warmup, api_key=api_key)
         except ValueError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from exc
@@ -134,8 +136,9 @@ def bench_ask(
     with tempfile.TemporaryDirectory(prefix="hub-bench-ask-") as tmp:
         target = data_dir or Path(tmp)
         seed = corpus if corpus is not None else (Path("corpus") if data_dir is None else None)
-        with started_server(target, corpus=seed, log_path=out / "bench-ask-server.log") as server_url:
-            report = run(server_url, questions, concurrency=levels, requests=requests, warmup=warmup)
+        with started_server(target, corpus=seed, log_path=out / "bench-ask-server.log") as server:
+            report = run(server.url, questions, concurrency=levels, requests=requests, warmup=warmup,
+                         api_key=server.api_key)
         report["started_server"] = {"data_dir": str(data_dir) if data_dir else "(throw-away)",
                                     "corpus": str(seed) if seed else None}
     _emit(report, "bench-ask", ask_markdown(report), out, plot_ask, as_json)

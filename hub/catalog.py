@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-from hub.errors import NotFound
+from hub.errors import Conflict, NotFound
 from ingest.metadata import DocumentMetadata, Status
 from ingest.model import index_text
 
@@ -266,6 +266,13 @@ class Catalog:
                 for cid, section, text, title, eff, exp, product, doc_type, ta in s.execute(stmt)
             ]
 
+    def due_for_expiry(self, today: dt.date) -> list[Version]:
+        """Approved versions whose expiry date has passed (the expiry sweep marks them expired)."""
+        with self.sessions() as s:
+            return list(s.scalars(select(Version).where(Version.status == Status.approved,
+                                                        Version.expiry_date.is_not(None),
+                                                        Version.expiry_date < today)))
+
     def chunk_ids_of(self, version_id: str) -> list[str]:
         with self.sessions() as s:
             return list(s.scalars(select(ChunkRow.id).where(ChunkRow.version_id == version_id)))
@@ -333,12 +340,26 @@ class Catalog:
             )
         return list(others)
 
-    def set_status(self, version_id: str, status: Status, reason: str = "") -> list[str]:
-        """Change a version's lifecycle state; approving supersedes older approved versions."""
+    def set_status(self, version_id: str, status: Status, reason: str = "", *, expect: str | None = None) -> list[str]:
+        """Change a version's lifecycle state; approving supersedes older approved versions.
+
+        With ``expect``, the change happens only if the version is still in that state (so two
+        people approving or withdrawing at once cannot both act on the same old state).
+        """
         with self.sessions.begin() as s:
             version = s.get(Version, version_id)
             if version is None:
                 raise NotFound(f"no document version with id '{version_id}'")
+            if expect is not None:
+                # Compare-and-set in SQL: the WHERE re-reads the state under the write lock.
+                changed = s.execute(
+                    update(Version).where(Version.id == version_id, Version.status == expect).values(status=str(status))
+                ).rowcount
+                if not changed:
+                    s.refresh(version)
+                    raise Conflict(f"version {version_id} is now {version.status}, no longer {expect}; "
+                                   "reload and retry")
+                s.refresh(version)
             version.status = str(status)
             version.status_reason = reason
             version.status_changed_at = utcnow()

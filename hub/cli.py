@@ -1,4 +1,9 @@
-"""Command line: ``hub ingest``, ``hub ask``, ``hub serve``. Thin layer over :class:`~hub.service.Hub`."""
+"""Command line: ``hub ingest``, ``hub ask``, ``hub serve``, ``hub users``, ``hub audit``.
+
+A thin layer over :class:`~hub.service.Hub`. Actions from the command line are audited as the
+system principal ``cli`` (someone with shell access to the data directory), or as a named user
+with ``--user``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="MSL Knowledge Hub: cited answers from approved content.")
+from hub.learning.cli import register as register_learning
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="MSL Knowledge Hub: cited answers from approved content.")
 err = Console(stderr=True)
 out = Console()
 
@@ -32,9 +40,39 @@ def _hub() -> Any:
     return Hub(Settings())
 
 
+def _governance() -> tuple[Any, Any]:
+    """The audit log and user store alone (no vector store or model: these commands start fast)."""
+    from hub.audit import AuditLog
+    from hub.auth import UserStore
+    from hub.catalog import Catalog, make_engine
+    from hub.service import utc_now
+    from hub.settings import Settings
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(make_engine(settings.resolved_database_url()))
+    audit = AuditLog(catalog.engine, now=utc_now)
+    return audit, UserStore(catalog.engine, audit, now=utc_now)
+
+
+def _actor(user: str | None) -> Any:
+    """``--user NAME`` (an enabled user) or the system principal ``cli``."""
+    from hub.auth import Principal
+
+    if not user:
+        return Principal.system("cli")
+    _, users = _governance()
+    found = users.get(user)
+    if found.disabled:
+        err.print(f"[red]error:[/] user '{user}' is disabled")
+        raise typer.Exit(2)
+    return Principal(found.id, found.name, found.role)
+
+
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders. Folders: files with a NAME.meta.yaml sidecar.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Files or folders. Folders: files with a NAME.meta.yaml sidecar.")],
     title: Annotated[str | None, typer.Option(help="Document title (same title = new version).")] = None,
     doc_type: Annotated[str | None, typer.Option(help="slide_deck, guideline, publication, label or other.")] = None,
     product: Annotated[str | None, typer.Option()] = None,
@@ -46,6 +84,7 @@ def ingest(
     expiry_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
     owner: Annotated[str | None, typer.Option()] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    user: Annotated[str | None, typer.Option(help="Audit the uploads as this user (default: system 'cli').")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Ingest files with their approval metadata; exits 1 if any file failed."""
@@ -58,12 +97,13 @@ def ingest(
                      version=version, approval_id=approval_id, status=status, effective_date=effective_date,
                      expiry_date=expiry_date, owner=owner)
     hub = _hub()
+    actor = _actor(user)
     total = len(expand_paths(paths))
     with Progress(TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, transient=as_json) as progress:
         task = progress.add_task("", total=total)
         results = hub.ingestion.ingest_paths(
-            paths, overrides, on_file=lambda r: progress.update(task, advance=1, description=r.file)
+            paths, overrides, on_file=lambda r: progress.update(task, advance=1, description=r.file), actor=actor
         )
     failed = [r for r in results if r.outcome == "failed"]
     if as_json:
@@ -74,7 +114,8 @@ def ingest(
             table.add_column(col)
         colours = {"ingested": "green", "unchanged": "cyan", "failed": "red", "skipped": "yellow"}
         for r in results:
-            detail = r.message or (f"supersedes {len(r.superseded)} older version(s)" if r.superseded else r.status or "")
+            detail = r.message or (f"supersedes {len(r.superseded)} older version(s)" if r.superseded
+                                   else r.status or "")
             table.add_row(r.file, f"[{colours[r.outcome]}]{r.outcome}[/]", r.version or "", str(r.pages or ""),
                           str(r.chunks or ""), detail)
         out.print(table)
@@ -94,16 +135,17 @@ def ask(
     doc_type: Annotated[str | None, typer.Option()] = None,
     therapeutic_area: Annotated[str | None, typer.Option()] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    user: Annotated[str | None, typer.Option(help="Audit the question as this user (default: system 'cli').")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Ask a question; the answer quotes approved content with numbered citations, or refuses."""
+    """Ask a question; the answer quotes approved content with numbered citations, or refuses (audited)."""
     from hub.errors import HubError
     from hub.service import AskFilters
 
     _setup_logging(verbose)
     hub = _hub()
     try:
-        answer = hub.ask(question, AskFilters(product, doc_type, therapeutic_area))
+        answer = hub.ask(question, AskFilters(product, doc_type, therapeutic_area), user=_actor(user))
     except HubError as exc:
         err.print(f"[red]error:[/] {exc.message}")
         raise typer.Exit(2) from exc
@@ -138,10 +180,153 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if verbose else "warning")
 
 
+users_app = typer.Typer(no_args_is_help=True, help="Users, roles and API keys (docs/governance.md).")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log: verify and export.")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+DEMO_USERS = (("msl", "msl"), ("owner", "content_owner"), ("compliance", "compliance"), ("manager", "manager"),
+              ("admin", "admin"))
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[red]error:[/] {getattr(exc, 'message', exc)}")
+    return typer.Exit(2)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
+    role: Annotated[str, typer.Option(help="msl, content_owner, compliance, manager or admin.")],
+    password: Annotated[str | None, typer.Option(help="Optional password for the web UI sign-in.")] = None,
+) -> None:
+    """Create a user and print its API key. The key is shown only this once; only its hash is stored."""
+    from hub.auth import Principal
+    from hub.errors import HubError
+
+    _, users = _governance()
+    try:
+        user, key = users.add(name, role, password, actor=Principal.system("cli"))
+    except HubError as exc:
+        raise _fail(exc) from exc
+    err.print(f"created {user.name} ({user.role}); API key (shown once, store it now):")
+    sys.stdout.write(key + "\n")
+
+
+@users_app.command("list")
+def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List users with their role, key prefix and state (never keys)."""
+    _, users = _governance()
+    rows = users.list()
+    if as_json:
+        out.print_json(json.dumps([u.model_dump(mode="json") for u in rows]))
+        return
+    table = Table(title="Users")
+    for col in ("name", "role", "key prefix", "password", "state", "created (UTC)"):
+        table.add_column(col)
+    for u in rows:
+        table.add_row(u.name, str(u.role), u.key_prefix, "yes" if u.has_password else "no",
+                      "[red]disabled[/]" if u.disabled else "active", u.created_at[:19])
+    out.print(table)
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument()]) -> None:
+    """Disable a user: their key and password stop working at once (users are never deleted)."""
+    from hub.auth import Principal
+    from hub.errors import HubError
+
+    _, users = _governance()
+    try:
+        users.disable(name, actor=Principal.system("cli"))
+    except HubError as exc:
+        raise _fail(exc) from exc
+    out.print(f"disabled {name}")
+
+
+@users_app.command("seed-demo")
+def users_seed_demo() -> None:
+    """LOCAL DEMO ONLY (used by `make run`): create one user per role - msl, owner, compliance, manager,
+    admin - with password demo-NAME, if they do not exist yet, and print their API keys.
+
+    Never run this on a hub holding real content: the passwords are public.
+    """
+    from hub.auth import Principal
+
+    _, users = _governance()
+    existing = {u.name for u in users.list()}
+    for name, role in DEMO_USERS:
+        if name in existing:
+            sys.stdout.write(f"{name:<11} {role:<14} password demo-{name:<11} (exists already; key not shown)\n")
+            continue
+        _, key = users.add(name, role, f"demo-{name}", actor=Principal.system("seed-demo"))
+        # Plain writes: a key wrapped by the terminal renderer would be copied wrongly.
+        sys.stdout.write(f"{name:<11} {role:<14} password demo-{name:<11} API key {key}\n")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Re-hash the whole audit chain; exit 1 naming the first record that does not match."""
+    audit, _ = _governance()
+    result = audit.verify()
+    _report_verify(result, as_json, "audit log")
+
+
+def _report_verify(result: Any, as_json: bool, what: str) -> None:
+    if as_json:
+        sys.stdout.write(result.model_dump_json() + "\n")
+    elif result.ok:
+        out.print(f"[green]ok[/]: {what} intact, {result.checked} records, head {result.head_hash[:16]}")
+    else:
+        out.print(f"[red]BROKEN[/]: {what}: record seq {result.bad_seq} (id {result.bad_id}): {result.problem}; "
+                  f"{result.checked} records before it are intact")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "json",
+) -> None:
+    """Export the whole log with its hashes (check it offline with `hub audit verify-export`)."""
+    from hub.auth import Principal
+    from hub.errors import HubError
+
+    audit, _ = _governance()
+    try:
+        data = audit.export(fmt, actor=Principal.system("cli"))  # type: ignore[arg-type]
+    except HubError as exc:
+        raise _fail(exc) from exc
+    output.write_bytes(data)
+    out.print(f"wrote {output} ({len(data)} bytes)")
+
+
+@audit_app.command("verify-export")
+def audit_verify_export(
+    file: Annotated[Path, typer.Argument(help="An exported .csv or .json file.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or json; default: from the file name.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Re-hash an exported file without the database; exit 1 naming the first bad record."""
+    from hub.audit import verify_export
+    from hub.errors import HubError
+
+    kind = fmt or file.suffix.lower().lstrip(".")
+    try:
+        result = verify_export(file.read_bytes(), kind)
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot read {file}: {exc.strerror or exc}")
+        raise typer.Exit(2) from exc
+    except HubError as exc:
+        raise _fail(exc) from exc
+    _report_verify(result, as_json, str(file))
+
+
 eval_app = typer.Typer(no_args_is_help=True, help="Quality evaluations; reports go under --out.")
 bench_app = typer.Typer(no_args_is_help=True, help="Speed benchmarks; reports go under --out.")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+register_learning(app)
 
 
 def main() -> None:

@@ -5,6 +5,8 @@
     +-- InvalidInput        (422) a request or file the hub cannot accept (wraps IngestError)
     |   +-- FileTooLargeError (413)
     +-- Conflict            (409) the action clashes with the current state
+    +-- Unauthorized        (401) no credential, or one that is unknown or disabled
+    +-- Forbidden           (403) a valid credential whose role may not do this
 """
 
 from __future__ import annotations
@@ -39,3 +41,15 @@ class FileTooLargeError(InvalidInput):
 
 class Conflict(HubError):
     status_code = 409
+
+
+class Unauthorized(HubError):
+    """No valid credential: the API answers 401 with ``WWW-Authenticate: Bearer``."""
+
+    status_code = 401
+
+
+class Forbidden(HubError):
+    """A known, enabled user whose role is not allowed the action (see docs/governance.md)."""
+
+    status_code = 403

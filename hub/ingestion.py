@@ -6,7 +6,8 @@ Order of work, so nothing half-written is ever visible:
 2. parse and chunk (``ingest``), embed - all in memory;
 3. write vectors to Chroma flagged ``live=False`` (invisible to every query);
 4. one SQL transaction: version + chunks, supersede the previous approved version;
-5. flip the ``live`` flags in Chroma; the lexical index follows the catalog generation.
+5. flip the ``live`` flags in Chroma; the lexical index follows the catalog generation;
+6. tell the ``on_published`` listeners (the hub audits every new version and retires superseded ones).
 
 A failure in 3 or 4 removes what was written; the catalog (step 4) is the commit point.
 """
@@ -21,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from hub.catalog import Catalog, NewChunk, NewVersion, chunk_id, new_id
+from hub.auth import Principal
+from hub.catalog import Catalog, NewChunk, NewVersion, Version, chunk_id, new_id
 from hub.embedding import Embedder
 from hub.errors import FileTooLargeError, HubError, InvalidInput
 from hub.vector_index import ChromaVectorIndex, VectorRecord
@@ -35,6 +37,8 @@ from ingest.normalize import collapse_whitespace, normalize_text
 log = logging.getLogger(__name__)
 
 Outcome = Literal["ingested", "unchanged", "failed", "skipped"]
+PublishListener = Callable[[list[tuple[Version, list[str]]], "Principal | None"], None]
+"""Called after versions are published, with each version and the ids it superseded, and the actor."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,18 @@ class IngestionService:
         self.files_dir = files_dir
         self.chunking = chunking
         self.max_bytes = max_bytes
+        self.on_published: list[PublishListener] = []
 
-    def ingest_bytes(self, data: bytes, file_name: str, meta: DocumentMetadata) -> IngestResult:
-        """Ingest one file. Raises :class:`HubError` subclasses with an actionable message."""
+    def _published(self, published: list[tuple[Version, list[str]]], actor: Principal | None) -> None:
+        for listener in self.on_published:
+            listener(published, actor)
+
+    def ingest_bytes(self, data: bytes, file_name: str, meta: DocumentMetadata, *,
+                     actor: Principal | None = None) -> IngestResult:
+        """Ingest one file. Raises :class:`HubError` subclasses with an actionable message.
+
+        ``actor`` is who uploaded it (for the audit log; maintenance when None).
+        """
         timings: dict[str, float] = {}
         try:
             safe_file_name(file_name)
@@ -150,6 +163,7 @@ class IngestionService:
             for old in superseded:
                 self.vectors.set_live(self.catalog.chunk_ids_of(old), False)
         timings["write"] = time.perf_counter() - t
+        self._published([(version, superseded)], actor)
         log.info("ingested %s as %s v%s (%d chunks)", file_name, version.id, version.version_label, len(chunks))
         return IngestResult(
             file_name, "ingested", document_id=version.document_id, version_id=version.id,
@@ -163,6 +177,7 @@ class IngestionService:
         *,
         batch_docs: int = 512,
         on_batch: Callable[[int], None] | None = None,
+        actor: Principal | None = None,
     ) -> dict[str, Any]:
         """Bulk path for many small text documents (benchmarks, feeds): same parse/chunk/embed/
         publish steps as files, but embedded and written in batches across documents.
@@ -176,17 +191,17 @@ class IngestionService:
         for record in records:
             batch.append(record)
             if len(batch) >= batch_docs:
-                self._ingest_record_batch(batch, stats)
+                self._ingest_record_batch(batch, stats, actor)
                 if on_batch:
                     on_batch(len(batch))
                 batch = []
         if batch:
-            self._ingest_record_batch(batch, stats)
+            self._ingest_record_batch(batch, stats, actor)
             if on_batch:
                 on_batch(len(batch))
         return stats
 
-    def _ingest_record_batch(self, batch: list[TextRecord], stats: dict[str, Any]) -> None:
+    def _ingest_record_batch(self, batch: list[TextRecord], stats: dict[str, Any], actor: Principal | None) -> None:
         sec = stats["seconds"]
         t = time.perf_counter()
         shas = [hashlib.sha256(f"{r.key}\0{r.title}\0{r.text}".encode()).hexdigest() for r in batch]
@@ -241,12 +256,16 @@ class IngestionService:
             for old in superseded:
                 self.vectors.set_live(self.catalog.chunk_ids_of(old), False)
         sec["write"] += time.perf_counter() - t
+        self._published(published, actor)
         stats["documents"] += len(chunked)
         stats["chunks"] += len(vector_records)
 
-    def set_status(self, version_id: str, status: Status, reason: str = "") -> list[str]:
-        """Change a version's state in the catalog, then mirror it into the vector index."""
-        superseded = self.catalog.set_status(version_id, status, reason)
+    def set_status(self, version_id: str, status: Status, reason: str = "", *, expect: str | None = None) -> list[str]:
+        """Change a version's state in the catalog, then mirror it into the vector index.
+
+        Low level: no lifecycle rules and no audit. People go through :meth:`hub.service.Hub.set_status`.
+        """
+        superseded = self.catalog.set_status(version_id, status, reason, expect=expect)
         self.vectors.set_live(self.catalog.chunk_ids_of(version_id), status == Status.approved)
         for old in superseded:
             self.vectors.set_live(self.catalog.chunk_ids_of(old), False)
@@ -268,6 +287,8 @@ class IngestionService:
         paths: Iterable[Path],
         overrides: dict[str, Any] | None = None,
         on_file: Callable[[IngestResult], None] | None = None,
+        *,
+        actor: Principal | None = None,
     ) -> list[IngestResult]:
         """Ingest files and folders; one result per file, failures recorded and the batch goes on.
 
@@ -277,13 +298,14 @@ class IngestionService:
         overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
         results = []
         for path, explicit in expand_paths(paths):
-            result = self._ingest_path(path, explicit, overrides)
+            result = self._ingest_path(path, explicit, overrides, actor)
             results.append(result)
             if on_file:
                 on_file(result)
         return results
 
-    def _ingest_path(self, path: Path, explicit: bool, overrides: dict[str, Any]) -> IngestResult:
+    def _ingest_path(self, path: Path, explicit: bool, overrides: dict[str, Any],
+                     actor: Principal | None) -> IngestResult:
         name = path.name
         try:
             if not path.is_file():
@@ -298,7 +320,7 @@ class IngestionService:
                     file=name,
                 )
             meta = parse_metadata({**(raw or {}), **overrides}, file=name)
-            return self.ingest_bytes(path.read_bytes(), name, meta)
+            return self.ingest_bytes(path.read_bytes(), name, meta, actor=actor)
         except (IngestError, HubError) as exc:  # BadMetadata is an IngestError
             return IngestResult(name, "failed", exc.message)
         except OSError as exc:

@@ -3,34 +3,66 @@
 :class:`Hub` builds every component once from :class:`~hub.settings.Settings` (the only place
 backends are chosen) and exposes the operations the API, CLI and UI call:
 
-    ask(question, filters)  ->  retrieve (dense + lexical, filtered)  ->  compose (extractive)
-    ingest_*                ->  parse -> chunk -> embed -> write -> publish
+    ask(question, filters, user)  ->  retrieve (dense + lexical, filtered)  ->  compose (extractive)
+                                  ->  audit record (hash-chained; safety terms flagged)
+    ingestion.ingest_*            ->  parse -> chunk -> embed -> write -> publish -> audit
+    set_status(version, status)   ->  lifecycle rules (hub.lifecycle) -> catalog + index -> audit
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from hub.answering import Answer, AnswerComposer, ComposerConfig, today_utc
-from hub.catalog import Catalog, make_engine
+from hub import lifecycle
+from hub.answering import Answer, AnswerComposer, ComposerConfig
+from hub.audit import AuditLog, canonical_json
+from hub.auth import Principal, UserStore
+from hub.catalog import Catalog, ChunkRow, Version, make_engine
 from hub.embedding import Embedder
-from hub.errors import InvalidInput
+from hub.errors import Conflict, InvalidInput
 from hub.ingestion import IngestionService
+from hub.dense_index import ExactDenseIndex
+from hub.learning.service import LearningService
 from hub.lexical_index import BM25Index
 from hub.retrieval import HybridRetriever
+from hub.safety import SafetyTerms
 from hub.settings import Settings
 from hub.vector_index import ChromaVectorIndex, QueryFilters, make_chroma_client
 from ingest.chunking import ChunkingConfig
-from ingest.metadata import DocType
+from ingest.metadata import DocType, Status
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+# Settings that change what an answer says; their hash goes into every answer's audit record.
+_ANSWER_SETTINGS = ("embedding_model", "embedding_max_tokens", "embedding_backend", "embedding_precision",
+                    "chunk_max_words", "chunk_overlap_sentences", "chunk_table_max_words", "retrieval_mode",
+                    "retrieval_candidates", "retrieval_fusion", "rrf_k", "dense_weight", "lexical_weight",
+                    "answer_chunks", "answer_max_sentences", "answer_max_words", "refusal_threshold",
+                    "sentence_min_ratio", "support_w_sentence", "support_w_chunk", "support_w_coverage",
+                    "support_w_focus")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class _Answered:
+    """An answer plus what the audit record needs from the way it was made."""
+
+    answer: Answer
+    question: str
+    filters: AskFilters
+    chunks: dict[str, ChunkRow]
+    today: dt.date
 
 
 @dataclass(frozen=True)
@@ -41,24 +73,47 @@ class AskFilters:
 
 
 class Hub:
-    """All service objects, built once at start-up and shared by API, CLI and UI."""
+    """All service objects, built once at start-up and shared by API, CLI and UI.
+
+    ``now`` (a UTC datetime) and ``clock`` (today's date) are injectable for tests. Given only one,
+    the other follows it: ``clock`` defaults to ``now().date()``, and ``now`` to the real time of
+    day on ``clock()``'s date, so audit timestamps and expiry decisions always agree on the day.
+    """
 
     def __init__(
-        self, settings: Settings, *, clock: Callable[[], dt.date] = today_utc, embedder: Embedder | None = None
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], dt.date] | None = None,
+        now: Callable[[], dt.datetime] | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
-        self.clock = clock
+        self._now = now
+        self._clock_given = clock is not None
+        self.clock: Callable[[], dt.date] = clock or (lambda: self.now().date())
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(make_engine(settings.resolved_database_url()))
+        self.audit = AuditLog(self.catalog.engine, now=self.now)
+        self.users = UserStore(self.catalog.engine, self.audit, now=self.now)
+        self.safety = SafetyTerms.load(settings.safety_terms_file)
+        self.retire_listeners: list[Callable[[list[str]], None]] = []
+        self.settings_fingerprint = hashlib.sha256(
+            canonical_json(settings.model_dump(mode="json", include=set(_ANSWER_SETTINGS))).encode()
+        ).hexdigest()[:16]
         self.vectors = ChromaVectorIndex(
             make_chroma_client(settings.data_dir, settings.chroma_host, settings.chroma_port), settings.collection
         )
         self.lexical = BM25Index(self.catalog)
+        # Dense search: exact in memory over approved chunks (default), or Chroma's own filtered query.
+        self.dense = ExactDenseIndex(self.catalog, self.vectors) if settings.dense_search == "exact" else self.vectors
         self._embedder: Embedder | None = embedder
         self._embedder_lock = threading.Lock()
         self._composer: AnswerComposer | None = None
+        self._lifecycle_lock = threading.Lock()
+        self._swept_on: dt.date | None = None
         self.retriever = HybridRetriever(
-            self._lazy_encoder(), self.vectors, self.lexical, mode=settings.retrieval_mode,
+            self._lazy_encoder(), self.dense, self.lexical, mode=settings.retrieval_mode,
             candidates=settings.retrieval_candidates, rrf_k=settings.rrf_k,
             dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
             fusion=settings.retrieval_fusion,
@@ -69,6 +124,19 @@ class Hub:
                                     settings.chunk_table_max_words),
             max_bytes=int(settings.max_upload_mb * 2**20),
         )
+        self.ingestion.on_published.append(self._audit_published)
+        # Registered before the start-up expiry sweep so that items of expired versions retire with them.
+        self.learning = LearningService(self)
+        self.expire_due()
+
+    def now(self) -> dt.datetime:
+        """The current UTC time (injectable; see the class docstring)."""
+        if self._now is not None:
+            return self._now()
+        real = utc_now()
+        if not self._clock_given:
+            return real
+        return dt.datetime.combine(self.clock(), real.timetz())
 
     def embedder(self) -> Embedder:
         """The encoder, loaded on first use (so commands that do not embed start fast)."""
@@ -103,29 +171,193 @@ class Hub:
         self.embedder().encode(["warm up"])
         self.lexical.snapshot()
 
-    def ask(self, question: str, filters: AskFilters | None = None) -> Answer:
-        """Answer from approved, current content only, or refuse with the reason."""
+    # --- answering -----------------------------------------------------------------------------
+
+    def ask(self, question: str, filters: AskFilters | None = None, *, user: Principal | None = None) -> Answer:
+        """Answer from approved, current content only, or refuse with the reason; audit either way.
+
+        ``user`` is who asked (maintenance/CLI when None). A question or answer matching a safety
+        term is flagged in its audit record for pharmacovigilance follow-up.
+        """
+        if self._swept_on != self.clock():
+            self.expire_due()
+        done = self._answer(question, filters)
+        self._audit_answer(done, user or Principal.system())
+        return done.answer
+
+    def _answer(self, question: str, filters: AskFilters | None) -> _Answered:
+        # The unaudited path: only evals/audit_cost.py calls it directly, to measure the audit's cost.
         question = " ".join((question or "").split())
         if not question:
             raise InvalidInput("the question is empty; type a question", field="question")
         if len(question) > MAX_QUESTION_CHARS:
-            raise InvalidInput(f"the question is longer than {MAX_QUESTION_CHARS} characters; shorten it", field="question")
+            raise InvalidInput(f"the question is longer than {MAX_QUESTION_CHARS} characters; shorten it",
+                               field="question")
         filters = filters or AskFilters()
         if filters.doc_type and filters.doc_type not in DocType.__members__:
             allowed = ", ".join(DocType.__members__)
             raise InvalidInput(f"doc_type '{filters.doc_type}' is unknown; use one of {allowed}", field="doc_type")
-        query_filters = QueryFilters(self.clock(), filters.product or None, filters.doc_type or None,
+        today = self.clock()
+        query_filters = QueryFilters(today, filters.product or None, filters.doc_type or None,
                                      filters.therapeutic_area or None)
         t0 = time.perf_counter()
         retrieval = self.retriever.retrieve(question, query_filters, k=self.settings.answer_chunks)
         chunks = self.catalog.chunks(h.chunk_id for h in retrieval.hits)
-        vector = retrieval.query_vector if retrieval.query_vector is not None else self.embedder().encode_query(question)
+        vector = retrieval.query_vector
+        if vector is None:
+            vector = self.embedder().encode_query(question)
         t1 = time.perf_counter()
         answer = self.composer().compose(question, vector, retrieval.hits, chunks, query_filters)
         answer.timings_ms = {**{k: round(v, 2) for k, v in retrieval.timings_ms.items()},
                              "retrieve": round((t1 - t0) * 1000, 2),
                              "compose": round((time.perf_counter() - t1) * 1000, 2)}
-        return answer
+        return _Answered(answer, question, filters, chunks, today)
+
+    def _audit_answer(self, done: _Answered, actor: Principal) -> None:
+        t0 = time.perf_counter()
+        answer = done.answer
+        cited_versions = {c.version_id for c in answer.citations}
+        products = sorted({ch.version.product for ch in done.chunks.values()
+                           if ch.version_id in cited_versions and ch.version.product})
+        if not products:
+            # A refusal cites nothing: label it with the product filter, else with what was retrieved,
+            # so compliance filtering by product also finds the questions content could not answer.
+            products = ([done.filters.product] if done.filters.product else
+                        sorted({ch.version.product for ch in done.chunks.values() if ch.version.product}))
+        terms = self.safety.match(done.question, None if answer.refused else answer.answer)
+        payload: dict[str, Any] = {
+            "question": done.question,
+            "filters": {k: v for k, v in asdict(done.filters).items() if v},
+            "as_of": done.today.isoformat(),
+            "retrieved": [{"chunk_id": r["chunk_id"], "version_id": r["version_id"], "page": r["page"],
+                           "score": r["score"]} for r in answer.retrieved],
+            "cited": [{"n": c.n, "document_id": c.document_id, "version_id": c.version_id, "version": c.version,
+                       "title": c.title, "page": c.page, "chunk_id": c.chunk_id, "score": c.score}
+                      for c in answer.citations],
+            "answer": answer.answer,
+            "refusal_reason": answer.reason if answer.refused else None,
+            "support": answer.support,
+            "embedding_model": self.embedder().model_id,
+            "index_generation": self.catalog.generation(),
+            "settings_fingerprint": self.settings_fingerprint,
+            "safety_terms": terms,
+        }
+        self.audit.append("answer.refused" if answer.refused else "answer.given", actor, payload,
+                          product=",".join(products), refused=answer.refused, flagged=bool(terms))
+        answer.timings_ms["audit"] = round((time.perf_counter() - t0) * 1000, 2)
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def set_status(self, version_id: str, status: Status | str, *, actor: Principal, reason: str = "") -> list[str]:
+        """Move a version through its lifecycle (rules in :mod:`hub.lifecycle`), audited.
+
+        Returns the ids of versions this change superseded (approving a draft retires the previous
+        approved version). Raises Conflict (409), Forbidden (403) or InvalidInput (422).
+        """
+        try:
+            target = Status(status)
+        except ValueError as exc:
+            raise InvalidInput(f"status '{status}' is unknown; use one of {', '.join(Status)}", field="status") from exc
+        reason = (reason or "").strip()
+        with self._lifecycle_lock:
+            version = self.catalog.get_version(version_id)
+            lifecycle.check(version.status, target, actor, reason)
+            if target == Status.approved:
+                self._check_approvable(version)
+            superseded = self.ingestion.set_status(version_id, target, reason, expect=version.status)
+        entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = [
+            (f"document.{target}", actor, {**_version_facts(version), "from": version.status, "to": str(target),
+                                           "reason": reason}, {"subject": version_id, "product": version.product})]
+        entries += self._superseded_entries(superseded, version)
+        self.audit.append_many(entries)
+        retired = list(superseded) + ([] if target == Status.approved else [version_id])
+        self._retire(retired)
+        return superseded
+
+    def _check_approvable(self, version: Version) -> None:
+        today = self.clock()
+        if version.expiry_date is not None and version.expiry_date < today:
+            raise Conflict(f"version {version.version_label} expired on {version.expiry_date}; upload a version "
+                           "with a later expiry date")
+        doc = self.catalog.get_document(version.document_id)
+        newer = [v for v in doc.versions if v.status == Status.approved and v.created_at > version.created_at]
+        if newer:
+            raise Conflict(f"a newer version ({newer[-1].version_label}, {newer[-1].id}) is approved; approving "
+                           "this older one would bring back retired content")
+
+    def expire_due(self) -> list[str]:
+        """Mark approved versions past their expiry date as expired (audited); returns their ids.
+
+        Runs at start-up and on the first question of each UTC day. Answers never depend on it:
+        retrieval filters on the dates at query time whatever the stored state says.
+        """
+        today = self.clock()
+        expired: list[str] = []
+        with self._lifecycle_lock:
+            for version in self.catalog.due_for_expiry(today):
+                try:
+                    self.ingestion.set_status(version.id, Status.expired, f"expiry date {version.expiry_date} passed",
+                                              expect=Status.approved)
+                except Conflict:
+                    continue  # someone else changed it meanwhile
+                self.audit.append("document.expired", Principal.system("expiry-sweep"),
+                                  {**_version_facts(version), "from": "approved", "to": "expired",
+                                   "reason": f"expiry date {version.expiry_date} passed"},
+                                  subject=version.id, product=version.product)
+                expired.append(version.id)
+            self._swept_on = today
+        self._retire(expired)
+        if expired:
+            log.info("expired %d version(s) past their expiry date", len(expired))
+        return expired
+
+    def _audit_published(self, published: list[tuple[Version, list[str]]], actor: Principal | None) -> None:
+        actor = actor or Principal.system()
+        entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = []
+        retired: list[str] = []
+        for version, superseded in published:
+            facts = {**_version_facts(version), "status": version.status, "sha256": version.sha256,
+                     "source_file": version.source_file, "pages": version.page_count, "chunks": version.chunk_count,
+                     "embedding_model": version.embedding_model}
+            entries.append(("document.uploaded", actor, facts, {"subject": version.id, "product": version.product}))
+            entries += self._superseded_entries(superseded, version)
+            retired += superseded
+        self.audit.append_many(entries)
+        self._retire(retired)
+
+    def _superseded_entries(
+        self, superseded: list[str], by: Version
+    ) -> list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]]:
+        out: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = []
+        for old_id in superseded:
+            old = self.catalog.get_version(old_id)
+            out.append(("document.superseded", Principal.system("lifecycle"),
+                        {**_version_facts(old), "from": "approved", "to": "superseded",
+                         "superseded_by": by.id, "superseded_by_version": by.version_label},
+                        {"subject": old_id, "product": old.product}))
+        return out
+
+    def _retire(self, version_ids: list[str]) -> None:
+        if not version_ids:
+            return
+        failures: list[Exception] = []
+        for listener in self.retire_listeners:
+            # Every listener runs even if one fails; the state change is already committed, so the
+            # first failure is raised afterwards rather than hidden.
+            try:
+                listener(list(version_ids))
+            except Exception as exc:
+                log.exception("retire listener %r failed for %s", listener, version_ids)
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+
+def _version_facts(v: Version) -> dict[str, Any]:
+    return {"document_id": v.document_id, "version_id": v.id, "version": v.version_label, "title": v.title,
+            "doc_type": v.doc_type, "approval_id": v.approval_id,
+            "effective_date": v.effective_date.isoformat() if v.effective_date else None,
+            "expiry_date": v.expiry_date.isoformat() if v.expiry_date else None}
 
 
 class _LazyEncoder:

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         description="How dense and lexical candidates are fused: 'convex' = weighted sum of min-max normalised "
         "scores, 'rrf' = weighted reciprocal rank fusion. Chosen on BEIR SciFact train (docs/retrieval.md).",
     )
+    dense_search: Literal["exact", "chroma"] = Field(
+        "exact", description="'exact': cosine over the approved chunks' vectors held in memory, filtered by a mask "
+        "(hub.dense_index; ~1.5 KB per chunk); 'chroma': Chroma's approximate query with a metadata filter."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (retrieval_fusion='rrf').")
     dense_weight: float = Field(0.5, ge=0, description="Weight of the dense list in fusion.")
     lexical_weight: float = Field(0.5, ge=0, description="Weight of the lexical list in fusion.")
@@ -86,6 +90,18 @@ class Settings(BaseSettings):
     support_w_chunk: float = Field(0.2, description="Support weight: question-chunk cosine.")
     support_w_coverage: float = Field(0.3, description="Support weight: idf-weighted share of question terms found.")
     support_w_focus: float = Field(0.0, description="Support penalty: question meaning resting on words the content never uses.")
+
+    safety_terms_file: Path | None = Field(
+        None, description="Safety-signal terms, one per line ('#' comments, 're:' prefix for a regular expression); "
+        "questions and answers matching one are flagged in the audit log. Default: hub.safety.DEFAULT_TERMS."
+    )
+
+    learning_desired_retention: float = Field(
+        0.9, gt=0, lt=1, description="FSRS target recall probability when a review falls due.")
+    learning_maximum_interval_days: int = Field(365, ge=1, le=36500, description="Longest FSRS review interval, days.")
+    learning_enable_fuzzing: bool = Field(True, description="Spread FSRS intervals slightly so reviews do not bunch up.")
+    learning_items_per_chunk: int = Field(3, ge=1, le=20, description="Most quiz items generated from one chunk.")
+    learning_quiz_max_items: int = Field(30, ge=1, le=100, description="Most items in one quiz.")
 
     max_upload_mb: float = Field(50, gt=0, description="Largest accepted upload, in MiB.")
 

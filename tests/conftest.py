@@ -64,3 +64,40 @@ def meta():
         return parse_metadata(base)
 
     return factory
+
+
+@pytest.fixture
+def keys(hub) -> dict[str, str]:
+    """One user per role in ``hub`` (named ``test-<role>``): role -> API key."""
+    from hub.auth import Role
+
+    return {str(role): hub.users.add(f"test-{role}".replace("_", "-"), role)[1] for role in Role}
+
+
+class RoleClient:
+    """A TestClient view that sends one role's key with every request."""
+
+    def __init__(self, client, key: str | None) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {key}"} if key else {}
+
+    def request(self, method: str, url: str, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.request(method, url, headers=headers, **kwargs)
+
+    def get(self, url: str, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+
+@pytest.fixture
+def api_client(hub, keys):
+    """``api_client(role)``: the real app over ``hub``, calling as that role (``None``: no key)."""
+    from fastapi.testclient import TestClient
+
+    from hub.api import create_app
+
+    with TestClient(create_app(hub=hub)) as client:
+        yield lambda role=None: RoleClient(client, keys[role] if role else None)

@@ -43,7 +43,8 @@ def test_ingest_folder_summary_exit_code_and_ask_json(tmp_path, label_pdf):
     assert again.returncode == 0, again.stderr
     assert [r["outcome"] for r in json.loads(again.stdout)] == ["unchanged", "unchanged"]
 
-    ask = _hub(["ask", "What is the half-life of Zorbex?", "--json"], data)
+    assert _hub(["users", "add", "mia", "--role", "msl"], data).returncode == 0
+    ask = _hub(["ask", "What is the half-life of Zorbex?", "--json", "--user", "mia"], data)
     assert ask.returncode == 0, ask.stderr
     body = json.loads(ask.stdout)
     assert set(body) >= {"answer", "refused", "reason", "citations"}
@@ -58,6 +59,14 @@ def test_ingest_folder_summary_exit_code_and_ask_json(tmp_path, label_pdf):
 
     human = _hub(["ask", "What is the recommended dose?"], data)
     assert "version 2.1, page 2" in human.stdout
+    exported = tmp_path / "log.json"
+    assert _hub(["audit", "export", "-o", str(exported)], data).returncode == 0
+    records = json.loads(exported.read_text())["records"]
+    asked = [(r["event"], r["actor"], r["role"]) for r in records if r["event"].startswith("answer.")]
+    assert asked == [("answer.given", "mia", "msl"), ("answer.refused", "cli", "system"),
+                     ("answer.given", "cli", "system")]
+    uploads = [(r["actor"], r["payload"]["source_file"]) for r in records if r["event"] == "document.uploaded"]
+    assert sorted(uploads) == [("cli", "deck.pptx"), ("cli", "label.pdf")]
 
 
 def test_ingest_explicit_file_without_metadata_fails(tmp_path, label_pdf):
@@ -67,3 +76,41 @@ def test_ingest_explicit_file_without_metadata_fails(tmp_path, label_pdf):
     assert run.returncode == 1 and "no metadata" in run.stdout
     ok = _hub(["ingest", str(f), "--title", "Lonely", "--doc-type", "other"], tmp_path / "data")
     assert ok.returncode == 0 and "ingested" in ok.stdout
+
+
+def test_users_and_audit_commands(tmp_path):
+    import sqlite3
+
+    data = tmp_path / "data"
+    add = _hub(["users", "add", "mia", "--role", "msl", "--password", "a long password"], data)
+    assert add.returncode == 0, add.stderr
+    key = add.stdout.strip()
+    assert key.startswith("hub_") and len(key) > 50 and "shown once" in add.stderr
+    assert _hub(["users", "add", "mia", "--role", "msl"], data).returncode == 2
+    bad = _hub(["users", "add", "zed", "--role", "pope"], data)
+    assert bad.returncode == 2 and "role 'pope' is unknown" in bad.stderr
+    seed = _hub(["users", "seed-demo"], data)
+    assert seed.returncode == 0 and seed.stdout.count("API key hub_") == 5
+    assert "exists already" in _hub(["users", "seed-demo"], data).stdout
+    listed = json.loads(_hub(["users", "list", "--json"], data).stdout)
+    assert {u["name"]: u["role"] for u in listed} == {"mia": "msl", "msl": "msl", "owner": "content_owner",
+                                                      "compliance": "compliance", "manager": "manager",
+                                                      "admin": "admin"}
+    assert key not in json.dumps(listed)
+    assert _hub(["users", "disable", "mia"], data).returncode == 0
+    assert _hub(["users", "disable", "nobody"], data).returncode == 2
+
+    ok = _hub(["audit", "verify", "--json"], data)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["checked"] == 7
+    for fmt in ("csv", "json"):
+        out = tmp_path / f"log.{fmt}"
+        assert _hub(["audit", "export", "--format", fmt, "-o", str(out)], data).returncode == 0
+        assert _hub(["audit", "verify-export", str(out)], data).returncode == 0
+
+    con = sqlite3.connect(data / "hub.sqlite3")  # behind the product's back
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("UPDATE audit_log SET actor='mallory' WHERE seq=3")
+    con.commit()
+    con.close()
+    broken = _hub(["audit", "verify"], data)
+    assert broken.returncode == 1 and "seq 3" in broken.stdout and "hash mismatch" in broken.stdout

@@ -15,9 +15,14 @@ META = {"title": "Zorbex Prescribing Information", "doc_type": "label", "product
 
 
 @pytest.fixture
-def client(hub):
-    with TestClient(create_app(hub=hub)) as c:
-        yield c
+def client(api_client):
+    """Most calls here are a content owner's; asking is an MSL's (see docs/governance.md)."""
+    return api_client("content_owner")
+
+
+@pytest.fixture
+def msl(api_client):
+    return api_client("msl")
 
 
 def _upload(client, data, name, **meta):
@@ -25,12 +30,12 @@ def _upload(client, data, name, **meta):
                        data={"metadata": json.dumps({**META, **meta})})
 
 
-def test_health(client):
-    r = client.get("/healthz")
+def test_health(api_client):
+    r = api_client(None).get("/healthz")
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
-def test_upload_list_get_and_ask(client, label_pdf):
+def test_upload_list_get_and_ask(client, msl, label_pdf):
     r = _upload(client, label_pdf, "label.pdf")
     assert r.status_code == 201, r.text
     body = r.json()
@@ -38,15 +43,15 @@ def test_upload_list_get_and_ask(client, label_pdf):
     again = _upload(client, label_pdf, "label.pdf")
     assert again.status_code == 200 and again.json()["outcome"] == "unchanged"
 
-    docs = client.get("/api/documents").json()
+    docs = msl.get("/api/documents").json()
     assert [d["title"] for d in docs] == ["Zorbex Prescribing Information"]
     doc = client.get(f"/api/documents/{body['document_id']}").json()
     assert doc["current"]["version"] == "1.0" and doc["current"]["retrievable"] is True
     assert doc["current"]["sha256"] and doc["current"]["source_file"] == "label.pdf"
 
-    answer = client.post("/api/ask", json={"question": "What is the recommended dose?", "product": "Zorbex"}).json()
+    answer = msl.post("/api/ask", json={"question": "What is the recommended dose?", "product": "Zorbex"}).json()
     assert answer["refused"] is False and answer["citations"][0]["page"] == 2
-    nested = client.post("/api/ask", json={"question": "What is the recommended dose?", "filters": {"doc_type": "label"}})
+    nested = msl.post("/api/ask", json={"question": "What is the recommended dose?", "filters": {"doc_type": "label"}})
     assert nested.status_code == 200 and nested.json()["citations"]
 
 
@@ -78,18 +83,22 @@ def test_bad_uploads_get_actionable_4xx(client, label_pdf, data, name, meta, sta
 
 
 def test_upload_size_limit(make_hub, label_pdf):
-    with TestClient(create_app(hub=make_hub(max_upload_mb=0.001))) as c:
-        r = _upload(c, label_pdf, "label.pdf")
+    from tests.conftest import RoleClient
+
+    small = make_hub(max_upload_mb=0.001)
+    _, key = small.users.add("owner", "content_owner")
+    with TestClient(create_app(hub=small)) as c:
+        r = _upload(RoleClient(c, key), label_pdf, "label.pdf")
     assert r.status_code == 413 and "limit" in r.json()["error"]
 
 
-def test_malformed_requests(client):
-    assert client.post("/api/ask", json={}).status_code == 422
-    r = client.post("/api/ask", json={"question": "x" * 3000})
+def test_malformed_requests(client, msl):
+    assert msl.post("/api/ask", json={}).status_code == 422
+    r = msl.post("/api/ask", json={"question": "x" * 3000})
     assert r.status_code == 422 and "question" in r.json()["error"]
-    r = client.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    r = msl.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and "not valid" in r.json()["error"]
-    r = client.post("/api/ask", json={"question": "dose?", "colour": "red"})
+    r = msl.post("/api/ask", json={"question": "dose?", "colour": "red"})
     assert r.status_code == 422
     r = client.post("/api/documents", data={"metadata": "{}"})
     assert r.status_code == 422 and "file" in r.json()["error"]
@@ -99,7 +108,8 @@ def test_malformed_requests(client):
     assert r.status_code == 404 and "nope" in r.json()["error"]
 
 
-def test_openapi_docs_served(client):
-    assert client.get("/docs").status_code == 200
-    paths = client.get("/openapi.json").json()["paths"]
+def test_openapi_docs_served(api_client):
+    anyone = api_client(None)
+    assert anyone.get("/docs").status_code == 200
+    paths = anyone.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/documents", "/api/documents/{document_id}", "/healthz"} <= set(paths)

@@ -1,0 +1,164 @@
+"""Automatic checks a generated (or edited) item must pass before it is kept.
+
+Each check returns ``None`` when the item passes or a short reason code when it fails; the
+generator counts rejections by that code. The checks are deliberately strict: a content owner
+should spend review time on wording and relevance, not on items that are broken.
+
+=========================  ==============================================================
+reason                     meaning
+=========================  ==============================================================
+``not_a_sentence``         the passage is not one complete sentence of 6-60 words
+``table_fragment``         the passage reads like a table row or numbers list
+``heading_glued``          a heading was glued to the sentence by text extraction
+``boilerplate``            the passage repeats across pages (disclaimers, footers)
+``answer_not_in_passage``  the correct answer is not verbatim in the quoted passage
+``false_not_altered``      a false statement: the altered fact is in the passage, or the
+                           original fact is not
+``answer_not_an_option``   the correct answer is missing from the options (MCQ, T/F)
+``wrong_option_count``     an MCQ does not have exactly ``mcq_options`` options
+``options_not_distinct``   two options are equal after case/spacing normalisation
+``option_in_stem``         an option (correct or not) appears verbatim in the stem
+``distractor_mismatch``    a distractor is not one fact of the answer's kind and unit, or
+                           says the same as the answer (aliases, equal numbers)
+``duplicate``              an item with the same type, stem and answer already exists
+=========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from hub.learning.facts import Lexicon, parse_option
+from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains_phrase, norm, option_key
+
+Check = Callable[[DraftItem, "CheckContext"], str | None]
+
+# A capitalised function word mid-sentence, straight after a word: "Subgroups The benefit ...".
+_GLUED_HEADING = re.compile(r"^(?:\S+ ){0,5}?[A-Za-z][\w-]* (?:The|We|Of|Among|At|In|A|An|This|These|All|For)\s")
+# A full stop inside the passage followed by a capital: two sentences the splitter kept together.
+_TWO_SENTENCES = re.compile(r"(?:[a-z%)]{2}|\d)\. [A-Z][a-z]")
+# "Randomization and Interventions Patients were ...": a two-part heading, then the sentence.
+_GLUED_PAIR_HEADING = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+)? and [A-Z][a-z]+ [A-Z][\w-]+ [a-z]")
+# "No. LUMERZA is given ...": an FAQ answer whose meaning needs the question it answers.
+_YES_NO = re.compile(r"^(?:Yes|No)[.,] ")
+_NUMBERISH = re.compile(r"^[(\[]?[\d.,:%<>=/()\-]+[)\]]?$")
+
+
+class CheckContext:
+    """What the checks need besides the item: the lexicon, sizes, boilerplate and keys seen."""
+
+    def __init__(self, lexicon: Lexicon, *, min_words: int = 6, max_words: int = 60, mcq_options: int = 4,
+                 boilerplate: set[str] | None = None, seen: set[str] | None = None) -> None:
+        self.lexicon = lexicon
+        self.min_words = min_words
+        self.max_words = max_words
+        self.mcq_options = mcq_options
+        self.boilerplate = boilerplate or set()
+        self.seen = seen if seen is not None else set()
+
+
+def sentence_problem(sentence: str, min_words: int = 6, max_words: int = 60) -> str | None:
+    """Why a sentence cannot be a stem, or None: length, punctuation, table rows, glued headings."""
+    words = sentence.split()
+    if not min_words <= len(words) <= max_words:
+        return "not_a_sentence"
+    if not sentence[:1].isupper() and not sentence[:1].isdigit():
+        return "not_a_sentence"  # starts mid-sentence, e.g. continued from the previous page
+    if not sentence.rstrip().endswith((".", "?", "!")) or sentence.rstrip().endswith(":"):
+        return "not_a_sentence"
+    if _TWO_SENTENCES.search(sentence.rstrip()[:-1]) or _YES_NO.match(sentence):
+        return "not_a_sentence"
+    if _looks_tabular(sentence, words):
+        return "table_fragment"
+    if _GLUED_HEADING.match(sentence) or _GLUED_PAIR_HEADING.match(sentence):
+        return "heading_glued"
+    return None
+
+
+def _looks_tabular(sentence: str, words: list[str]) -> bool:
+    """Table rows flattened into text: many numbers in a row, column headers, cells split by ';' or '|'."""
+    numeric = [bool(_NUMBERISH.match(w)) for w in words]
+    run = longest = 0
+    for is_number in numeric:
+        run = run + 1 if is_number else 0
+        longest = max(longest, run)
+    if longest >= 5 or sum(numeric) / len(words) > 0.45:
+        return True
+    if "n (%)" in sentence or "(N=" in sentence or sentence.count(" | ") >= 2:
+        return True
+    cells = sentence.split(";")
+    return len(cells) > 1 and any(len(c.split()) < 3 for c in cells)
+
+
+def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
+    if norm(item.passage) in ctx.boilerplate:
+        return "boilerplate"
+    return sentence_problem(item.passage, ctx.min_words, ctx.max_words)
+
+
+def check_answer_in_passage(item: DraftItem, ctx: CheckContext) -> str | None:
+    if item.type == ItemType.true_false:
+        if item.answer == TRUE:
+            return None if norm(item.stem) == norm(item.passage) else "answer_not_in_passage"
+        ok = (bool(item.original) and bool(item.altered) and contains_phrase(item.passage, item.original)
+              and not contains_phrase(item.passage, item.altered) and contains_phrase(item.stem, item.altered))
+        return None if ok else "false_not_altered"
+    return None if contains_phrase(item.passage, item.answer) else "answer_not_in_passage"
+
+
+def check_options(item: DraftItem, ctx: CheckContext) -> str | None:
+    if item.type == ItemType.cloze:
+        return None
+    if item.type == ItemType.true_false:
+        return None if item.options == [TRUE, FALSE] and item.answer in item.options else "answer_not_an_option"
+    if len(item.options) != ctx.mcq_options:
+        return "wrong_option_count"
+    if len({option_key(o) for o in item.options}) != len(item.options):
+        return "options_not_distinct"
+    if sum(option_key(o) == option_key(item.answer) for o in item.options) != 1:
+        return "answer_not_an_option"
+    return None
+
+
+def check_no_leak(item: DraftItem, ctx: CheckContext) -> str | None:
+    """No option, and for a cloze no answer, may be read off the stem."""
+    if item.type == ItemType.true_false:
+        return None
+    candidates = item.options if item.type == ItemType.mcq else [item.answer]
+    if BLANK not in item.stem:
+        return "option_in_stem"
+    return "option_in_stem" if any(contains_phrase(item.stem, o) for o in candidates) else None
+
+
+def check_distractors(item: DraftItem, ctx: CheckContext) -> str | None:
+    if item.type != ItemType.mcq:
+        return None
+    answer = parse_option(ctx.lexicon, item.answer)
+    if answer is None:
+        return "distractor_mismatch"
+    for option in item.options:
+        if norm(option) == norm(item.answer):
+            continue
+        fact = parse_option(ctx.lexicon, option)
+        if fact is None or fact.signature != answer.signature or ctx.lexicon.same_thing(fact, answer):
+            return "distractor_mismatch"
+    return None
+
+
+def check_duplicate(item: DraftItem, ctx: CheckContext) -> str | None:
+    return "duplicate" if item.dedup_key() in ctx.seen else None
+
+
+CHECKS: tuple[Check, ...] = (check_passage, check_answer_in_passage, check_options, check_no_leak,
+                             check_distractors, check_duplicate)
+
+
+def run_checks(item: DraftItem, ctx: CheckContext) -> str | None:
+    """The first failing check's reason, or None when the item may be kept (its key is then recorded)."""
+    for check in CHECKS:
+        reason = check(item, ctx)
+        if reason:
+            return reason
+    ctx.seen.add(item.dedup_key())
+    return None

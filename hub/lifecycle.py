@@ -1,0 +1,68 @@
+"""Document-version lifecycle: which state changes are allowed, and to whom.
+
+    draft ----------> approved ----------> superseded   (system: a newer version was approved)
+      |                  |  \\------------> expired      (system: past its expiry date)
+      |                  \\---------------> withdrawn    (content owner, with a reason)
+      \\---------------------------------> withdrawn    (content owner, with a reason)
+
+Superseded, expired and withdrawn are final: a document comes back only as a new version. Anything
+else is refused with 409 Conflict naming the current state and what is allowed from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.auth import Principal, Role
+from hub.errors import Conflict, Forbidden, InvalidInput
+from ingest.metadata import Status
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: Status
+    target: Status
+    by: str  # a Role value, or SYSTEM for changes the hub makes itself
+    reason_required: bool = False
+    how: str = ""
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(Status.draft, Status.approved, Role.content_owner, how="POST /api/documents/{id}/approve"),
+    Transition(Status.draft, Status.withdrawn, Role.content_owner, True, "POST /api/documents/{id}/withdraw"),
+    Transition(Status.approved, Status.withdrawn, Role.content_owner, True, "POST /api/documents/{id}/withdraw"),
+    Transition(Status.approved, Status.superseded, SYSTEM, how="approving or uploading a newer approved version"),
+    Transition(Status.approved, Status.expired, SYSTEM, how="the daily expiry sweep, once past expiry_date"),
+)
+
+
+def allowed_from(source: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source == source]
+
+
+def check(source: str, target: Status, actor: Principal, reason: str) -> Transition:
+    """The transition ``source -> target`` if ``actor`` may make it; raises otherwise.
+
+    409 for a transition that does not exist or that only the system makes, 403 for a role that may
+    not make it, 422 for a withdrawal without a reason.
+    """
+    options = allowed_from(source)
+    match = next((t for t in options if t.target == target), None)
+    if match is None or (match.by == SYSTEM and not actor.is_system):
+        people = [f"{t.target} ({t.how})" for t in options if t.by != SYSTEM]
+        automatic = [f"{t.target} ({t.how})" for t in options if t.by == SYSTEM]
+        parts = []
+        if people:
+            parts.append("allowed: " + "; ".join(people))
+        if automatic:
+            parts.append("automatic only: " + "; ".join(automatic))
+        if not options:
+            parts.append(f"'{source}' is final; upload a new version instead")
+        raise Conflict(f"cannot change a version from {source} to {target}: " + ". ".join(parts))
+    if match.by != SYSTEM and not actor.is_system and actor.role != match.by:
+        raise Forbidden(f"only a {match.by} may change a version from {source} to {target}")
+    if match.reason_required and not (reason or "").strip():
+        raise InvalidInput(f"give a reason to change a version from {source} to {target}", field="reason")
+    return match
