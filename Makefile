@@ -23,8 +23,9 @@ setup: $(BIN)/.installed ## create .venv and install the pinned dependencies
 ingest-corpus: setup ## ingest the sample corpus into HUB_DATA_DIR (default ./hub-data)
 	$(BIN)/hub ingest corpus/
 
-run: ingest-corpus ## set up, ingest corpus/, create the demo users and serve UI + API on http://$(HOST):$(PORT)
+run: ingest-corpus ## set up, ingest corpus/, create demo users and quiz items, serve UI + API on http://$(HOST):$(PORT)
 	$(BIN)/hub users seed-demo
+	$(BIN)/hub learn generate --approve
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)
 
 serve: setup
