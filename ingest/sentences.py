@@ -12,11 +12,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+# Units (mg, kg, mL, min, wk...) are deliberately NOT abbreviations: clinical text writes them
+# without a period, so "150 mg." or "30 min." ends a sentence far more often than it abbreviates.
 _EXTRA_ABBREVIATIONS = {
     "vs", "e.g", "i.e", "etc", "et al", "al", "fig", "figs", "ref", "refs", "no", "approx", "ca",
-    "cf", "dr", "prof", "mg", "kg", "ml", "min", "max", "s.c", "i.v", "i.m", "p.o", "q.d", "b.i.d",
-    "t.i.d", "sec", "tab", "vol", "suppl", "inc", "ltd", "co", "dept", "univ", "jan", "feb", "mar",
-    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "e.u", "st", "wk", "wks",
+    "cf", "dr", "prof", "s.c", "i.v", "i.m", "p.o", "q.d", "b.i.d", "t.i.d", "tab", "vol", "suppl",
+    "inc", "ltd", "co", "dept", "univ", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "u.s", "e.u", "st",
 }
 # Bullets and list numbers that survive extraction start a new sentence.
 _BULLET_SPLIT = re.compile(r"\s*(?:\n\s*[\u2022\u25aa\u25cf\-\*]\s+|\n(?=\d+\.\d*\s+[A-Z]))")
