@@ -15,7 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from ingest.errors import CorruptFile, EncryptedFile, NoExtractableText, UnsafeFileName, UnsupportedFormat
 from ingest.model import Block, ParsedDocument
-from ingest.normalize import collapse_whitespace, normalize_text, strip_repeated_lines
+from ingest.normalize import collapse_whitespace, furniture_keys, line_key, normalize_text, strip_repeated_lines
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +208,13 @@ def _load_pptx(data: bytes, name: str) -> ParsedDocument:
         raise CorruptFile(f"the PPTX could not be opened ({exc.__class__.__name__}); it may be damaged", file=name) from exc
     blocks: list[Block] = []
     count = 0
+    per_slide: list[list[Block]] = [_slide_blocks(slide, number) for number, slide in enumerate(prs.slides, start=1)]
+    # Footers, disclaimers and "6 / 16" slide numbers drawn as text boxes on every slide are
+    # furniture, like a PDF's running footer: they would otherwise be quoted in answers.
+    furniture = furniture_keys([[b.text for b in bs if b.kind == "list_item"] for bs in per_slide])
     for number, slide in enumerate(prs.slides, start=1):
         count = number
-        blocks.extend(_slide_blocks(slide, number))
+        blocks.extend(b for b in per_slide[number - 1] if not (b.kind == "list_item" and line_key(b.text) in furniture))
         if slide.has_notes_slide:
             notes = normalize_text(slide.notes_slide.notes_text_frame.text or "")
             if notes.strip():
@@ -223,6 +227,8 @@ def _slide_blocks(slide: object, number: int) -> list[Block]:
 
     blocks: list[Block] = []
     title_shape = slide.shapes.title  # type: ignore[attr-defined]
+    # python-pptx hands out a new proxy object per access: compare shapes by id, not identity.
+    title_id = title_shape.shape_id if title_shape is not None else None
 
     def visit(shapes: Iterable[object]) -> None:
         for shape in shapes:
@@ -233,7 +239,7 @@ def _slide_blocks(slide: object, number: int) -> list[Block]:
                 text = _table_text(rows)
                 if text:
                     blocks.append(Block(number, "table", text))
-            elif getattr(shape, "has_text_frame", False) and shape is not title_shape:
+            elif getattr(shape, "has_text_frame", False) and getattr(shape, "shape_id", None) != title_id:
                 for para in shape.text_frame.paragraphs:  # type: ignore[attr-defined]
                     text = collapse_whitespace(normalize_text("".join(r.text for r in para.runs)))
                     if text:

@@ -47,9 +47,21 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
-def _line_key(line: str) -> str:
+def line_key(line: str) -> str:
     # Page furniture differs only by its page number ("Page 3 of 12"): compare without digits.
     return _DIGITS.sub("#", line.strip().lower())
+
+
+def furniture_keys(groups: list[list[str]], *, min_share: float = 0.5) -> set[str]:
+    """Keys (see :func:`line_key`) of lines found in at least ``min_share`` of the groups (pages or
+    slides), digits ignored: running headers, footers, slide numbers. Needs three groups or more."""
+    if len(groups) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in groups:
+        counts.update({line_key(x) for x in lines if x.strip()})
+    threshold = max(2, int(len(groups) * min_share + 0.999))
+    return {key for key, n in counts.items() if n >= threshold}
 
 
 def strip_repeated_lines(pages: list[str], *, edge_lines: int = 3, min_share: float = 0.5) -> list[str]:
@@ -64,11 +76,8 @@ def strip_repeated_lines(pages: list[str], *, edge_lines: int = 3, min_share: fl
     split = [p.split("\n") for p in pages]
     # On short pages the edge zone shrinks, so body lines are not mistaken for furniture.
     edges_of = [max(1, min(edge_lines, len(lines) // 4)) for lines in split]
-    counts: Counter[str] = Counter()
-    for lines, edge in zip(split, edges_of, strict=True):
-        counts.update({_line_key(x) for x in lines[:edge] + lines[-edge:] if x.strip()})
-    threshold = max(2, int(len(pages) * min_share + 0.999))
-    furniture = {key for key, n in counts.items() if n >= threshold}
+    furniture = furniture_keys([lines[:edge] + lines[-edge:] for lines, edge in zip(split, edges_of, strict=True)],
+                               min_share=min_share)
     if not furniture:
         return pages
     cleaned = []
@@ -77,7 +86,7 @@ def strip_repeated_lines(pages: list[str], *, edge_lines: int = 3, min_share: fl
         keep = [
             line
             for i, line in enumerate(lines)
-            if not ((i < edge or i >= n - edge) and _line_key(line) in furniture)
+            if not ((i < edge or i >= n - edge) and line_key(line) in furniture)
         ]
         cleaned.append("\n".join(keep).strip())
     return cleaned

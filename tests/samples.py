@@ -78,8 +78,9 @@ def encrypted_pdf(source: bytes) -> bytes:
     return buf.getvalue()
 
 
-def deck_pptx() -> bytes:
-    """Three slides: title, a bullet slide with notes, and a table slide."""
+def deck_pptx(footer: bool = False) -> bytes:
+    """Three slides: title, a bullet slide with notes, and a table slide (each with a footer box
+    and an "n / 3" slide number drawn as text boxes when ``footer``)."""
     from pptx import Presentation
     from pptx.util import Inches
 
@@ -97,6 +98,11 @@ def deck_pptx() -> bytes:
     for r, row in enumerate([["Endpoint", "Zorbex", "Placebo"], ["PASI 90", "72.4%", "3.1%"], ["IGA 0/1", "84.0%", "5.2%"]]):
         for c, value in enumerate(row):
             table.cell(r, c).text = value
+    if footer:
+        for n, slide in enumerate(prs.slides, start=1):
+            slide.shapes.add_textbox(Inches(0.5), Inches(7), Inches(6), Inches(0.3)).text_frame.text = (
+                "Zorbex medical affairs | Approval ZX-2026-001 | Version 2.0")
+            slide.shapes.add_textbox(Inches(9), Inches(7), Inches(1), Inches(0.3)).text_frame.text = f"{n} / 3"
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()

@@ -27,6 +27,15 @@ def test_pdf_running_footer_is_removed(label_pdf):
     assert not any("FICTIONAL" in b.text for b in doc.blocks)
 
 
+def test_pptx_footers_and_slide_numbers_on_every_slide_are_dropped():
+    doc = load_document(samples.deck_pptx(footer=True), "deck.pptx")
+    texts = [b.text for b in doc.blocks]
+    assert not any("Approval ZX-2026-001" in t or t.endswith("/ 3") for t in texts)
+    assert "Zorbex binds the p19 subunit of interleukin-23." in texts
+    # The title is a heading, not repeated as a body line.
+    assert [b.kind for b in doc.blocks if b.text == "Mechanism of action"] == ["heading"]
+
+
 def test_pptx_slides_tables_and_notes_keep_slide_numbers():
     doc = load_document(samples.deck_pptx(), "deck.pptx")
     assert doc.unit == "slide" and doc.page_count == 3
