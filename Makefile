@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 # torch 2.13.0 is the CPU wheel on these machines; pip also looks in /opt/wheels when present.
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run serve ingest-corpus test test-fast lint lock corpus clean
+.PHONY: setup run serve ingest-corpus test test-fast lint lock corpus screenshots clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ lock: ## re-pin every dependency from the current environment
 
 corpus: setup ## rebuild the sample corpus files from corpus/src
 	$(BIN)/python corpus/build.py
+
+screenshots: setup ## re-make docs/screenshots/*.png (a fresh demo site in headless chromium)
+	$(BIN)/python -m ui.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) hub-data reports .pytest_cache

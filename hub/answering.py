@@ -60,6 +60,8 @@ class Answer(BaseModel):
     support: float = Field(0.0, description="Support score of the best sentence.")
     retrieved: list[dict[str, Any]] = Field(default_factory=list, description="Chunks read, with scores.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    audit_id: str | None = Field(None, description="Id of the audit record of this answer (quote it to compliance).")
+    flagged: bool = Field(False, description="A possible adverse event was mentioned: flagged for pharmacovigilance.")
 
 
 @dataclass(frozen=True)

@@ -160,14 +160,23 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None, **e
 def access_matrix(app: FastAPI) -> dict[tuple[str, str], frozenset[Role] | None]:
     """``(method, path) -> roles allowed`` for every route of the app (None = open to anyone)."""
     out: dict[tuple[str, str], frozenset[Role] | None] = {}
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        roles = None
-        for dep in route.dependant.dependencies:
-            roles = getattr(dep.call, "allowed_roles", roles)
-        for method in route.methods or ():
-            out[(method, route.path)] = roles
+
+    def walk(routes: Sequence[Any], prefix: str) -> None:
+        for route in routes:
+            included = getattr(route, "original_router", None)
+            if included is not None:
+                # FastAPI >= 0.16x keeps an included router as one nested route object.
+                walk(included.routes, prefix + getattr(route.include_context, "prefix", ""))
+                continue
+            if not isinstance(route, APIRoute):
+                continue
+            roles = None
+            for dep in route.dependant.dependencies:
+                roles = getattr(dep.call, "allowed_roles", roles)
+            for method in route.methods or ():
+                out[(method, prefix + route.path)] = roles
+
+    walk(app.routes, "")
     return out
 
 

@@ -165,9 +165,11 @@ def ask(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    ui: Annotated[bool, typer.Option("--ui/--no-ui",
+                                     help="Serve the web UI at / (the API is always under /api).")] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Serve the API (OpenAPI docs at /docs)."""
+    """Serve the web UI at / and the API under /api (OpenAPI docs at /docs)."""
     import uvicorn
 
     from hub.api import create_app
@@ -175,9 +177,17 @@ def serve(
 
     _setup_logging(verbose)
     logging.getLogger("hub").setLevel(logging.INFO)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = Settings()
-    err.print(f"serving data dir {settings.data_dir.resolve()} on http://{host}:{port} (docs at /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if verbose else "warning")
+    app = create_app(settings)
+    if ui:
+        # The entry point is the one place that knows the UI (nothing in hub imports ui otherwise).
+        from ui.app import mount
+
+        app = mount(app)
+    err.print(f"serving data dir {settings.data_dir.resolve()} on http://{host}:{port}"
+              + (" (UI at /, API docs at /docs)" if ui else " (API docs at /docs)"))
+    uvicorn.run(app, host=host, port=port, log_level="info" if verbose else "warning")
 
 
 users_app = typer.Typer(no_args_is_help=True, help="Users, roles and API keys (docs/governance.md).")

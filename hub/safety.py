@@ -18,10 +18,11 @@ from hub.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
+# Terms about an event in a particular patient, not the words "adverse event" alone: approved
+# labels and publications talk about adverse reactions all the time, and a question such as "what
+# are the most common adverse reactions?" is scientific exchange, not a case to report.
 DEFAULT_TERMS: tuple[str, ...] = (
-    "adverse event",
-    "adverse reaction",
-    "side effect in",
+    "side effect in my",
     "my patient developed",
     "my patient had",
     "my patient has developed",
@@ -37,9 +38,11 @@ DEFAULT_TERMS: tuple[str, ...] = (
     "rash after",
     "anaphylaxis after",
     "reaction after",
-    "overdose",
+    "took too much",
+    "accidental overdose",
     "pregnant while taking",
     "became pregnant",
+    r"re:\b(?:my|our|a|one of my) (?:patient|client)s?\b[^.?!]{0,80}\b(?:developed|experienced|had|suffered|reported)\b",
     r"re:\bdeveloped (?:a |an )?\w+ after (?:taking|starting|receiving|the (?:first|second|last) dose)\b",
 )
 

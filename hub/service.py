@@ -22,7 +22,7 @@ from typing import Any
 
 from hub import lifecycle
 from hub.answering import Answer, AnswerComposer, ComposerConfig
-from hub.audit import AuditLog, canonical_json
+from hub.audit import AuditEntry, AuditLog, canonical_json
 from hub.auth import Principal, UserStore
 from hub.catalog import Catalog, ChunkRow, Version, make_engine
 from hub.embedding import Embedder
@@ -182,7 +182,9 @@ class Hub:
         if self._swept_on != self.clock():
             self.expire_due()
         done = self._answer(question, filters)
-        self._audit_answer(done, user or Principal.system())
+        record = self._audit_answer(done, user or Principal.system())
+        done.answer.audit_id = record.id
+        done.answer.flagged = record.flagged
         return done.answer
 
     def _answer(self, question: str, filters: AskFilters | None) -> _Answered:
@@ -213,7 +215,7 @@ class Hub:
                              "compose": round((time.perf_counter() - t1) * 1000, 2)}
         return _Answered(answer, question, filters, chunks, today)
 
-    def _audit_answer(self, done: _Answered, actor: Principal) -> None:
+    def _audit_answer(self, done: _Answered, actor: Principal) -> AuditEntry:
         t0 = time.perf_counter()
         answer = done.answer
         cited_versions = {c.version_id for c in answer.citations}
@@ -242,7 +244,7 @@ class Hub:
             "settings_fingerprint": self.settings_fingerprint,
             "safety_terms": terms,
         }
-        self.audit.append("answer.refused" if answer.refused else "answer.given", actor, payload,
+        return self.audit.append("answer.refused" if answer.refused else "answer.given", actor, payload,
                           product=",".join(products), refused=answer.refused, flagged=bool(terms))
         answer.timings_ms["audit"] = round((time.perf_counter() - t0) * 1000, 2)
 

@@ -283,6 +283,16 @@ def test_safety_terms_flag_questions_and_answers(hub, api_client, label_pdf):
     assert [e.flagged for e in plain] == [True, False]
 
 
+def test_an_answer_names_its_audit_record(hub, api_client, label_pdf):
+    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
+    question = "My patient developed a rash after the second dose; what is the recommended dose of Zorbex?"
+    answer = api_client("msl").post("/api/ask", json={"question": question}).json()
+    assert answer["audit_id"] and answer["flagged"] is True
+    record = api_client("compliance").get(f"/api/audit/{answer['audit_id']}").json()
+    assert record["payload"]["question"] == question and record["actor"] == "test-msl" and record["flagged"]
+    assert record["payload"]["answer"] == answer["answer"]
+
+
 def test_safety_terms_file_setting(make_hub, tmp_path):
     terms = tmp_path / "terms.txt"
     terms.write_text("# local list\nswelling of the\nre:\\bfainted\\b\n")

@@ -1,0 +1,222 @@
+"""Learn tab (MSL): due reviews first, then quizzes and micro-modules; one item at a time with feedback.
+
+The quiz in progress (attempt id, the questions without their answers, position, score) is kept
+in a ``gr.State``; answers are scored by the learning service, never in the browser.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from hub.service import Hub
+from ui import render
+from ui.session import allowed, guard
+
+log = logging.getLogger(__name__)
+
+ANY = "Any"
+_attach_lock = threading.Lock()
+
+
+def learning_of(hub: Hub) -> Any:
+    """The hub's learning service (built once and kept on the hub if start-up did not attach one)."""
+    service = getattr(hub, "learning", None)
+    if service is None:
+        with _attach_lock:
+            service = getattr(hub, "learning", None)
+            if service is None:
+                from hub.learning.service import LearningService
+
+                service = hub.learning = LearningService(hub)  # type: ignore[attr-defined]
+    return service
+
+
+def scopes(hub: Hub) -> dict[str, list[Any]]:
+    """Products, topics and documents that have approved, current quiz items."""
+    items = learning_of(hub).list_items(status="approved", limit=1000)
+    products = sorted({i.product for i in items if i.product})
+    topics = sorted({i.topic for i in items if i.topic})
+    docs = sorted({(i.citation.title, i.citation.document_id) for i in items})
+    return {"product": [ANY, *products], "topic": [ANY, *topics], "document": docs}
+
+
+def question_html(quiz: dict[str, Any]) -> str:
+    """The current item: what to do, where it comes from, the statement."""
+    q = quiz["items"][quiz["index"]]
+    stem = render.esc(q["stem"]).replace("_____", "<span class='hub-blank'>_____</span>")
+    return (
+        f"<div class='hub-html hub-item' data-item='{render.esc(q['id'])}'>"
+        f"<p class='hub-meta'>{render.esc(quiz['title'])} · question {quiz['index'] + 1} of {len(quiz['items'])}"
+        f" · {render.esc(q['topic'])}</p>"
+        f"<p><strong>{render.esc(q['prompt'])}</strong></p><p class='hub-stem'>{stem}</p>"
+        f"<p class='hub-meta'>From: {render.esc(q['context'])}</p></div>"
+    )
+
+
+def feedback_html(fb: Any, last: bool, score: tuple[int, int]) -> str:
+    """Right or wrong, the correct answer, the explanation and the cited passage."""
+    c = fb.citation
+    verdict = "Correct" if fb.correct else "Not quite"
+    answer = "" if fb.correct else f"<p>The answer is <strong>{render.esc(fb.correct_answer)}</strong>.</p>"
+    nxt = (f"<p><strong>Done: {score[0]} of {score[1]} correct.</strong></p>" if last
+           else "")
+    return (
+        f"<div class='hub-html hub-feedback {'correct' if fb.correct else 'wrong'}' id='learn-verdict'>"
+        f"<p><strong>{verdict}.</strong> You answered: {render.esc(fb.given)}</p>{answer}"
+        f"<p>{render.esc(fb.explanation)}</p>"
+        f"<div class='hub-citation'><div class='hub-meta'>{render.esc(c.title)} · version {render.esc(c.version)}"
+        f" · {render.esc(c.page_label)}{(' · ' + render.esc(c.section)) if c.section else ''}</div>"
+        f"<blockquote><mark>{render.esc(c.passage)}</mark></blockquote></div>"
+        f"<p class='hub-meta'>Next review: {fb.next_review:%Y-%m-%d %H:%M} UTC</p>{nxt}</div>"
+    )
+
+
+def module_html(module: Any) -> str:
+    points = "".join(
+        f"<li>{render.esc(k.text)} <span class='hub-meta'>({render.esc(k.citation.page_label)})</span></li>"
+        for k in module.key_points)
+    return (f"<div class='hub-html'><h4>{render.esc(module.title)} (version {render.esc(module.version)})</h4>"
+            f"<p class='hub-meta'>About {module.estimated_minutes:.0f} minutes: read the key points, then answer "
+            f"{len(module.items)} questions.</p><ol>{points}</ol></div>")
+
+
+def progress_html(stats: dict[str, Any] | None, due: int) -> str:
+    due_line = (f"<p><strong>{due} review(s) due now.</strong> Reviews come first: they keep what you learned.</p>"
+                if due else "<p>No reviews due now.</p>")
+    if not stats:
+        return f"<div class='hub-html'>{due_line}<p>No answers yet: start a quiz below.</p></div>"
+
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{x:.0%}"
+
+    rows = [[g["product"], g["topic"], g["attempts"], pct(g["accuracy"]), pct(g["retrievability"]), g["due"]]
+            for g in stats["groups"]]
+    return (f"<div class='hub-html'>{due_line}<p>{stats['attempts']} answers, {pct(stats['accuracy'])} correct, "
+            f"predicted recall now {pct(stats['retrievability'])}.</p>"
+            f"{render.table(['product', 'topic', 'answers', 'correct', 'recall now', 'due'], rows)}</div>")
+
+
+def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
+    with gr.Tab("Learn", id="learn", visible=False, elem_id="tab-learn") as tab:
+        quiz = gr.State(None)
+        progress = gr.HTML("", elem_id="learn-progress")
+        review = gr.Button("Start due reviews", variant="primary", visible=False, elem_id="learn-review")
+        with gr.Accordion("Quiz by product or topic", open=True):
+            with gr.Row(elem_classes=["hub-stack-on-phone"]):
+                product = gr.Dropdown([ANY], value=ANY, label="Product", elem_id="learn-product", min_width=150)
+                topic = gr.Dropdown([ANY], value=ANY, label="Topic", elem_id="learn-topic", min_width=150)
+                count = gr.Slider(1, 10, value=5, step=1, label="Questions", elem_id="learn-count", min_width=150)
+            start = gr.Button("Start quiz", elem_id="learn-start")
+        with gr.Accordion("Micro-module (about 5 minutes)", open=False):
+            document = gr.Dropdown([], label="Document", elem_id="learn-document")
+            open_module = gr.Button("Open module", elem_id="learn-module")
+            module_box = gr.HTML("", elem_id="learn-module-body")
+        item = gr.HTML("", elem_id="learn-item")
+        choice = gr.Radio([], label="Your answer", visible=False, elem_id="learn-choice")
+        typed = gr.Textbox(label="Your answer", visible=False, elem_id="learn-typed")
+        with gr.Row():
+            check_btn = gr.Button("Check answer", variant="primary", visible=False, elem_id="learn-check",
+                                  min_width=0)
+            next_btn = gr.Button("Next question", visible=False, elem_id="learn-next", min_width=0)
+        feedback = gr.HTML("", elem_id="learn-feedback")
+        with gr.Accordion("My progress", open=False):
+            plot = gr.Plot(label="My recall and accuracy by topic", elem_id="learn-plot")
+
+    item_outputs = [quiz, item, choice, typed, check_btn, next_btn, feedback]
+
+    def show(q: dict[str, Any] | None) -> list[Any]:
+        """Outputs for the current item (or an empty quiz area when there is none)."""
+        if not q:
+            return [None, "", gr.update(visible=False, value=None), gr.update(visible=False, value=""),
+                    gr.update(visible=False), gr.update(visible=False), ""]
+        current = q["items"][q["index"]]
+        is_typed = current["type"] == "cloze"
+        return [q, question_html(q),
+                gr.update(visible=not is_typed, choices=current["options"], value=None, interactive=True),
+                gr.update(visible=is_typed, value="", interactive=True),
+                gr.update(visible=True, interactive=True), gr.update(visible=False), ""]
+
+    def begin(title: str, out: Any) -> list[Any]:
+        items = [i.model_dump(mode="json") for i in out.items]
+        return show({"attempt": out.attempt_id, "title": title, "items": items, "index": 0, "score": [0, 0]})
+
+    def stats_of(hub: Hub, who: Any) -> tuple[str, Any, Any]:
+        service = learning_of(hub)
+        due = len(service.due_reviews(who, limit=500))
+        try:
+            stats = service.analytics.user(who.name)
+        except Exception as exc:  # NotFound: no answers yet
+            log.debug("no learning stats for %s: %s", who.name, exc)
+            stats = None
+        from hub.learning.plots import topic_bars
+
+        fig = topic_bars(stats["groups"] if stats else [])
+        return progress_html(stats, due), fig, gr.update(visible=due > 0)
+
+    @guard("learn", get_hub)
+    def on_review(who: Any) -> list[Any]:
+        out = learning_of(get_hub()).start_quiz(who, review=True, n=10)
+        return begin("Due reviews", out)
+
+    @guard("learn", get_hub)
+    def on_start(who: Any, p: str, t: str, n: float) -> list[Any]:
+        out = learning_of(get_hub()).start_quiz(who, product=None if p in (None, ANY) else p,
+                                                topic=None if t in (None, ANY) else t, n=int(n or 5))
+        title = " · ".join(x for x in (p, t) if x and x != ANY) or "Quiz"
+        return begin(title, out)
+
+    @guard("learn", get_hub)
+    def on_module(who: Any, doc_id: str | None) -> list[Any]:
+        if not doc_id:
+            raise gr.Error("Choose a document first.")
+        service = learning_of(get_hub())
+        module = service.module(doc_id)
+        out = service.start_quiz(who, item_ids=[i.id for i in module.items])
+        return [module_html(module), *begin(f"Module: {module.title}", out)]
+
+    @guard("learn", get_hub)
+    def on_check(who: Any, q: dict[str, Any] | None, picked: str | None, text: str) -> list[Any]:
+        if not q:
+            raise gr.Error("Start a quiz first.")
+        current = q["items"][q["index"]]
+        given = text if current["type"] == "cloze" else picked
+        if not (given or "").strip():
+            raise gr.Error("Choose or type an answer first.")
+        hub = get_hub()
+        fb = learning_of(hub).answer(who, q["attempt"], current["id"], given or "")
+        q = {**q, "score": [q["score"][0] + int(fb.correct), q["score"][1] + 1]}
+        last = q["index"] + 1 >= len(q["items"])
+        html_out = feedback_html(fb, last, tuple(q["score"]))
+        progress_out, fig, review_btn = stats_of(hub, who)
+        return [q, gr.update(interactive=False), gr.update(interactive=False), gr.update(visible=False),
+                gr.update(visible=not last), html_out, progress_out, fig, review_btn]
+
+    @guard("learn", get_hub)
+    def on_next(who: Any, q: dict[str, Any] | None) -> list[Any]:
+        if not q or q["index"] + 1 >= len(q["items"]):
+            return show(None)
+        return show({**q, "index": q["index"] + 1})
+
+    review.click(on_review, [principal], item_outputs)
+    start.click(on_start, [principal, product, topic, count], item_outputs)
+    open_module.click(on_module, [principal, document], [module_box, *item_outputs])
+    check_btn.click(on_check, [principal, quiz, choice, typed],
+                    [quiz, choice, typed, check_btn, next_btn, feedback, progress, plot, review])
+    next_btn.click(on_next, [principal, quiz], item_outputs)
+
+    def load(who: Any) -> list[Any]:
+        if not allowed(who, "learn"):
+            return [gr.update(), gr.update(), gr.update(choices=[], value=None), "", None, gr.update(), "",
+                    *show(None)]
+        hub = get_hub()
+        s = scopes(hub)
+        progress_out, fig, review_btn = stats_of(hub, who)
+        return [gr.update(choices=s["product"], value=ANY), gr.update(choices=s["topic"], value=ANY),
+                gr.update(choices=s["document"], value=None), progress_out, fig, review_btn, "", *show(None)]
+
+    return tab, load, [product, topic, document, progress, plot, review, module_box, *item_outputs]

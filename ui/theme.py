@@ -1,0 +1,67 @@
+"""Look and feel: a Gradio theme that loads no web fonts, and the CSS that keeps phones usable.
+
+The default Gradio themes may pull fonts from a CDN; pharma networks often have no route out, and
+the issue forbids any request leaving the machine, so the theme uses the system font stack only.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
+MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+
+
+def theme() -> gr.themes.Base:
+    """A calm clinical palette with system fonts (no stylesheet is fetched for them)."""
+    return gr.themes.Default(
+        primary_hue="teal", secondary_hue="slate", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS,
+    )
+
+
+# Why each rule exists:
+# - max-width/overflow-wrap: answers quote drug names, URLs and table rows that would otherwise push
+#   the page wider than a 390 px phone;
+# - .hub-scroll: wide tables scroll inside their own box instead of scrolling the whole page (the page
+#   itself is never clipped with overflow:hidden, which would only hide the problem from the tests);
+# - mark: the quoted passage must stand out inside its surrounding chunk text.
+CSS = """
+.gradio-container { max-width: 1100px !important; margin: 0 auto; }
+.hub-html, .hub-html * { max-width: 100%; overflow-wrap: anywhere; word-break: break-word; box-sizing: border-box; }
+/* contain: inline-size stops a wide table from widening every flex parent up to the page. */
+.hub-scroll { overflow-x: auto; max-width: 100%; width: 100%; contain: inline-size; }
+.hub-answer { font-size: 1.05rem; line-height: 1.55; white-space: pre-line; }
+.hub-answer a.cite-ref { font-weight: 600; text-decoration: none; padding: 0 2px; border-radius: 3px;
+  background: var(--color-accent-soft); cursor: pointer; }
+.hub-refusal { border-left: 4px solid #b45309; background: #fffbeb; color: #451a03; padding: 0.75rem 1rem;
+  border-radius: 6px; }
+.hub-citation { border: 1px solid var(--border-color-primary); border-radius: 8px; margin: 0.5rem 0;
+  padding: 0.25rem 0.75rem; background: var(--background-fill-secondary); }
+.hub-citation summary { cursor: pointer; font-weight: 600; padding: 0.25rem 0; }
+.hub-citation .hub-meta { color: var(--body-text-color-subdued); font-size: 0.9rem; }
+.hub-citation blockquote { margin: 0.5rem 0; padding-left: 0.75rem; border-left: 3px solid var(--color-accent);
+  white-space: pre-wrap; }
+.hub-citation.hub-flash { outline: 3px solid var(--color-accent); }
+mark { background: #fde68a; color: inherit; padding: 0 1px; }
+.hub-ok { color: #166534; font-weight: 700; }
+.hub-bad { color: #991b1b; font-weight: 700; }
+.hub-feedback { padding: 0.75rem 1rem; border-radius: 6px; margin-top: 0.5rem; }
+.hub-feedback.correct { background: #f0fdf4; border-left: 4px solid #16a34a; }
+.hub-feedback.wrong { background: #fef2f2; border-left: 4px solid #dc2626; }
+.hub-recent li { margin: 0.2rem 0; }
+table.hub-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; max-width: none !important; }
+/* Table cells wrap at word boundaries only; a table wider than the screen scrolls in its .hub-scroll box. */
+table.hub-table th, table.hub-table td { overflow-wrap: normal !important; word-break: normal !important;
+  min-width: 4.5em; max-width: 32em !important; }
+#lib-versions table.hub-table td:first-child, #lib-results table.hub-table td:nth-child(3) { min-width: 12em; }
+table.hub-table th, table.hub-table td { border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
+  text-align: left; vertical-align: top; }
+@media (max-width: 700px) {
+  .hub-stack-on-phone { flex-direction: column !important; }
+  .hub-stack-on-phone > * { width: 100% !important; min-width: 0 !important; }
+  .gradio-container { padding: 0 6px !important; }
+  .hub-answer { font-size: 1rem; }
+}
+"""
+
+HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'
