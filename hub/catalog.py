@@ -7,9 +7,11 @@ source of truth for what may be shown; the vector and lexical indexes mirror it.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy import (
     Date,
@@ -32,6 +34,7 @@ from ingest.metadata import DocumentMetadata, Status
 from ingest.model import index_text
 
 SCHEMA_VERSION = 1
+T = TypeVar("T")
 
 
 def utcnow() -> dt.datetime:
@@ -162,6 +165,33 @@ class LexicalRow:
     product: str
     doc_type: str
     therapeutic_area: str
+
+
+class GenerationCache(Generic[T]):
+    """One value derived from the catalog (an in-memory index), rebuilt when the generation moves.
+
+    Every change to what is retrievable bumps the catalog's generation counter, so each API worker
+    (embedded or scale-out) rebuilds its own copy on the first read after a change; readers never
+    block each other once the value is current.
+    """
+
+    def __init__(self, catalog: Catalog, build: Callable[[int], T]) -> None:
+        self.catalog = catalog
+        self._build = build
+        self._value: tuple[int, T] | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        generation = self.catalog.generation()
+        held = self._value
+        if held is not None and held[0] == generation:
+            return held[1]
+        with self._lock:
+            held = self._value
+            if held is None or held[0] != generation:
+                held = (generation, self._build(generation))
+                self._value = held
+        return held[1]
 
 
 def title_key(title: str) -> str:

@@ -17,12 +17,11 @@ chunks it has not seen. Memory: 1.5 KB per chunk (384 float32), about 20 MB for 
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from hub.catalog import Catalog
+from hub.catalog import Catalog, GenerationCache
 from hub.vector_index import ChromaVectorIndex, FilterColumns, QueryFilters
 
 log = logging.getLogger(__name__)
@@ -42,21 +41,11 @@ class ExactDenseIndex:
     def __init__(self, catalog: Catalog, store: ChromaVectorIndex) -> None:
         self.catalog = catalog
         self.store = store
-        self._snapshot: _Snapshot | None = None
-        self._cache: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}  # touched only inside _build, under the cache's lock
+        self._snapshots = GenerationCache(catalog, self._build)
 
     def snapshot(self) -> _Snapshot:
-        generation = self.catalog.generation()
-        snap = self._snapshot
-        if snap is not None and snap.generation == generation:
-            return snap
-        with self._lock:
-            snap = self._snapshot
-            if snap is None or snap.generation != generation:
-                snap = self._build(generation)
-                self._snapshot = snap
-        return snap
+        return self._snapshots.get()
 
     def _build(self, generation: int) -> _Snapshot:
         rows = self.catalog.approved_chunks()

@@ -11,14 +11,13 @@ so the top-k is never filled with chunks that may not be shown.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from hub.catalog import Catalog, LexicalRow
+from hub.catalog import Catalog, GenerationCache, LexicalRow
 from hub.vector_index import FilterColumns, QueryFilters
 
 log = logging.getLogger(__name__)
@@ -67,8 +66,7 @@ class BM25Index:
         self.catalog = catalog
         self.k1, self.b, self.title_weight = k1, b, title_weight
         self._stemmer = _stemmer()
-        self._snapshot: _Snapshot | None = None
-        self._lock = threading.Lock()
+        self._snapshots = GenerationCache(catalog, self._rebuild)
 
     def _build(self, generation: int, rows: list[LexicalRow]) -> _Snapshot:
         import bm25s
@@ -86,17 +84,12 @@ class BM25Index:
         )
 
     def snapshot(self) -> _Snapshot:
-        generation = self.catalog.generation()
-        snap = self._snapshot
-        if snap is not None and snap.generation == generation:
-            return snap
-        with self._lock:
-            snap = self._snapshot
-            if snap is None or snap.generation != generation:
-                rows = self.catalog.approved_chunks()
-                snap = self._build(generation, rows)
-                self._snapshot = snap
-                log.info("lexical index rebuilt: %d chunks (generation %d)", len(rows), generation)
+        return self._snapshots.get()
+
+    def _rebuild(self, generation: int) -> _Snapshot:
+        rows = self.catalog.approved_chunks()
+        snap = self._build(generation, rows)
+        log.info("lexical index rebuilt: %d chunks (generation %d)", len(rows), generation)
         return snap
 
     def search(self, query: str, k: int, filters: QueryFilters) -> list[tuple[str, float]]:
