@@ -357,12 +357,13 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None,
         unreviewed_only: bool = False,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
         offset: Annotated[int, Query(ge=0)] = 0,
+        newest_first: bool = False,
     ) -> list[AuditEntry]:
-        """Audit records matching every filter, oldest first (dates are inclusive UTC days)."""
+        """Audit records matching every filter, oldest first unless ``newest_first`` (dates are inclusive UTC days)."""
         return the_hub(request).audit.query(
             date_from=date_from, date_to=date_to, user=user, product=product, event=event,
             refused_only=refused_only, flagged_only=flagged_only, unreviewed_only=unreviewed_only,
-            limit=limit, offset=offset)
+            limit=limit, offset=offset, newest_first=newest_first)
 
     @app.get("/api/audit/verify", response_model=VerifyResult, tags=["audit"])
     def audit_verify(request: Request, _: Annotated[Principal, Depends(require(*AUDIT))]) -> VerifyResult:

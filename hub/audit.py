@@ -262,8 +262,9 @@ class AuditLog:
         unreviewed_only: bool = False,
         limit: int = 100,
         offset: int = 0,
+        newest_first: bool = False,
     ) -> list[AuditEntry]:
-        """Records matching every given filter, oldest first.
+        """Records matching every given filter, oldest first (``newest_first`` reverses the order).
 
         ``date_from``/``date_to`` are inclusive UTC days; ``product`` matches records about that
         product; ``unreviewed_only`` keeps answer records that no ``audit.reviewed`` record points at.
@@ -274,7 +275,8 @@ class AuditLog:
             raise InvalidInput("offset must not be negative", field="offset")
         stmt = self._filtered(date_from, date_to, user, product, event, refused_only, flagged_only, unreviewed_only)
         with self.sessions() as s:
-            rows = s.scalars(stmt.order_by(AuditRow.seq).limit(limit).offset(offset)).all()
+            order = AuditRow.seq.desc() if newest_first else AuditRow.seq
+            rows = s.scalars(stmt.order_by(order).limit(limit).offset(offset)).all()
             return [AuditEntry.of(r) for r in rows]
 
     def _filtered(self, date_from, date_to, user, product, event, refused_only, flagged_only, unreviewed_only):  # type: ignore[no-untyped-def]

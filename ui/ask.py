@@ -37,12 +37,12 @@ def filter_choices(hub: Hub) -> dict[str, list[str]]:
 
 def recent_questions(hub: Hub, principal: Any, limit: int = RECENT_LIMIT) -> list[tuple[str, str, bool]]:
     """(UTC time, question, refused) of this user's latest questions, newest first, from the audit log."""
-    # The log is read oldest first, so look back a bounded window and keep the tail.
     since = hub.now().date() - dt.timedelta(days=RECENT_DAYS)
-    entries = hub.audit.query(user=principal.name, event=list(ANSWER_EVENTS), date_from=since, limit=10_000)
+    entries = hub.audit.query(user=principal.name, event=list(ANSWER_EVENTS), date_from=since, limit=200,
+                              newest_first=True)
     rows: list[tuple[str, str, bool]] = []
     seen: set[str] = set()
-    for e in reversed(entries):  # newest first; a question asked again is listed once, at its latest time
+    for e in entries:  # newest first; a question asked again is listed once, at its latest time
         question = str(e.payload.get("question", ""))
         if question.casefold() in seen:
             continue

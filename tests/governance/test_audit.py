@@ -283,6 +283,13 @@ def test_safety_terms_flag_questions_and_answers(hub, api_client, label_pdf):
     assert [e.flagged for e in plain] == [True, False]
 
 
+def test_newest_first_reverses_the_order(hub, api_client):
+    seqs = [e.seq for e in _filled(hub, 5)]
+    listed = api_client("compliance").get("/api/audit", params={"newest_first": True, "limit": 3}).json()
+    assert [r["seq"] for r in listed] == sorted(seqs, reverse=True)[:3]
+    assert [e.seq for e in hub.audit.query(limit=3)] == sorted(seqs)[:3]
+
+
 def test_an_answer_names_its_audit_record(hub, api_client, label_pdf):
     hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
     question = "My patient developed a rash after the second dose; what is the recommended dose of Zorbex?"
