@@ -125,7 +125,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             next_btn = gr.Button("Next question", visible=False, elem_id="learn-next", min_width=0)
         feedback = gr.HTML("", elem_id="learn-feedback")
         with gr.Accordion("My progress", open=False):
-            plot = gr.Plot(label="My recall and accuracy by topic", elem_id="learn-plot")
+            plot = gr.Plot(label="My retention over time, and my topics", elem_id="learn-plot")
 
     item_outputs = [quiz, item, choice, typed, check_btn, next_btn, feedback]
 
@@ -153,9 +153,9 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         except Exception as exc:  # NotFound: no answers yet
             log.debug("no learning stats for %s: %s", who.name, exc)
             stats = None
-        from hub.learning.plots import topic_bars
+        from hub.learning.plots import learner_progress
 
-        fig = topic_bars(stats["groups"] if stats else [])
+        fig = learner_progress(stats["groups"] if stats else [], service.analytics.retention(user=who.name))
         return progress_html(stats, due), fig, gr.update(visible=due > 0)
 
     @guard("learn", get_hub)

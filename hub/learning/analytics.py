@@ -203,9 +203,12 @@ class Analytics:
         out.sort(key=lambda g: (-g["count"], g["question"]))
         return out[:limit]
 
-    def retention(self, *, days: int | None = None) -> list[dict[str, Any]]:
-        """Daily series: answers, accuracy that day, mean R at the end of the day over cards reviewed so far."""
+    def retention(self, *, days: int | None = None, user: str | None = None) -> list[dict[str, Any]]:
+        """Daily series: answers, accuracy that day, mean R at the end of the day over cards reviewed so far
+        (the team's, or one ``user``'s)."""
         answers, _ = self._load()
+        if user is not None:
+            answers = [a for a in answers if a.user_name == user]
         if not answers:
             return []
         now = self.service.now()

@@ -156,9 +156,9 @@ def gaps(request: Request, actor: Manager, limit: Annotated[int, Query(ge=1, le=
 
 
 @router.get("/analytics/retention")
-def retention(request: Request, actor: Manager, days: Annotated[int | None, Query(ge=1, le=3660)] = None
-              ) -> list[dict[str, Any]]:
-    return _learning(request).analytics.retention(days=days)
+def retention(request: Request, actor: Manager, days: Annotated[int | None, Query(ge=1, le=3660)] = None,
+              user: str | None = None) -> list[dict[str, Any]]:
+    return _learning(request).analytics.retention(days=days, user=user)
 
 
 @router.get("/analytics/export.csv")

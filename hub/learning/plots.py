@@ -46,12 +46,7 @@ def mastery_heatmap(mastery: dict[str, Any]) -> Figure:
     return fig
 
 
-def topic_bars(topics: list[dict[str, Any]]) -> Figure:
-    """Accuracy and mean retrievability per topic, weakest first."""
-    fig = Figure(figsize=(8, max(3, 0.45 * len(topics) + 1.5)), layout="constrained")
-    if not topics:
-        return _empty(fig, "Topics")
-    ax = fig.subplots()
+def _draw_topics(ax: Any, topics: list[dict[str, Any]], title: str) -> None:
     labels = [t["topic"] for t in topics]
     ys = range(len(topics))
     ax.barh([y - 0.2 for y in ys], [t["accuracy"] or 0 for t in topics], height=0.4, label="accuracy")
@@ -60,16 +55,19 @@ def topic_bars(topics: list[dict[str, Any]]) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.legend(loc="lower right")
-    ax.set_title("Topics, weakest first")
+    ax.set_title(title)
+
+
+def topic_bars(topics: list[dict[str, Any]]) -> Figure:
+    """Accuracy and mean retrievability per topic, weakest first."""
+    fig = Figure(figsize=(8, max(3, 0.45 * len(topics) + 1.5)), layout="constrained")
+    if not topics:
+        return _empty(fig, "Topics")
+    _draw_topics(fig.subplots(), topics, "Topics, weakest first")
     return fig
 
 
-def retention_curve(series: list[dict[str, Any]]) -> Figure:
-    """Daily accuracy (points) and end-of-day mean retrievability (line)."""
-    fig = Figure(figsize=(8, 4), layout="constrained")
-    if not series:
-        return _empty(fig, "Retention over time")
-    ax = fig.subplots()
+def _draw_retention(ax: Any, series: list[dict[str, Any]], title: str) -> None:
     dates = [s["date"] for s in series]
     ax.plot(dates, [s["retrievability"] for s in series], label="mean retrievability")
     answered = [(d, s["accuracy"]) for d, s in zip(dates, series, strict=True) if s["accuracy"] is not None]
@@ -79,7 +77,26 @@ def retention_curve(series: list[dict[str, Any]]) -> Figure:
     step = max(1, len(dates) // 10)
     ax.set_xticks(dates[::step], dates[::step], rotation=30, ha="right", fontsize=8)
     ax.legend()
-    ax.set_title("Retention over time (UTC days)")
+    ax.set_title(title)
+
+
+def retention_curve(series: list[dict[str, Any]]) -> Figure:
+    """Daily accuracy (points) and end-of-day mean retrievability (line)."""
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    if not series:
+        return _empty(fig, "Retention over time")
+    _draw_retention(fig.subplots(), series, "Retention over time (UTC days)")
+    return fig
+
+
+def learner_progress(topics: list[dict[str, Any]], series: list[dict[str, Any]]) -> Figure:
+    """One learner: their retention over time above their topics, weakest first (narrow enough for a phone)."""
+    if not topics and not series:
+        return _empty(Figure(figsize=(6, 3), layout="constrained"), "My progress")
+    fig = Figure(figsize=(6, 3.5 + max(2.5, 0.45 * len(topics) + 1)), layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=[3.5, max(2.5, 0.45 * len(topics) + 1)])
+    _draw_retention(top, series, "My retention over time (UTC days)")
+    _draw_topics(bottom, topics, "My topics, weakest first")
     return fig
 
 

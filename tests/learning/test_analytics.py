@@ -111,6 +111,14 @@ def test_retention_series_by_day(lhub, history) -> None:
     assert lhub.learning.analytics.retention(days=2)[0]["date"] == "2026-11-27"
 
 
+def test_retention_series_of_one_user(lhub, history) -> None:
+    ana = lhub.learning.analytics.retention(user="ana")
+    assert sum(s["answers"] for s in ana) == 3 and ana[-1]["cards"] == 3
+    now = (r(3, S_GOOD) + r(3, S_AGAIN) + r(2, S_GOOD)) / 3
+    assert ana[-1]["retrievability"] == pytest.approx(now, abs=1e-4)
+    assert lhub.learning.analytics.retention(user="nobody") == []
+
+
 def test_content_gaps_come_from_refused_questions_in_the_audit_log(lhub, zorbex, people) -> None:
     question = "Which football club won the 1998 league title?"
     first = lhub.ask(question, user=people["ana"])
