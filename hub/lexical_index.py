@@ -29,9 +29,20 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def _bm25s() -> Any:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import, which overrides the entry point's logging set-up
+    # and prints "Building index from tokens" on every rebuild; hand the level back to the root logger.
+    bm25s_log = logging.getLogger("bm25s")
+    if bm25s_log.level == logging.DEBUG:
+        bm25s_log.setLevel(logging.NOTSET)
+    return bm25s
+
+
 def tokenize(texts: Sequence[str], stemmer: Any) -> list[list[str]]:
     """Lower-case, English stop words removed, Snowball-stemmed tokens."""
-    import bm25s
+    bm25s = _bm25s()
 
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)  # type: ignore[return-value]
 
@@ -69,8 +80,7 @@ class BM25Index:
         self._snapshots = GenerationCache(catalog, self._rebuild)
 
     def _build(self, generation: int, rows: list[LexicalRow]) -> _Snapshot:
-        import bm25s
-
+        bm25s = _bm25s()
         model = None
         if rows:
             model = bm25s.BM25(k1=self.k1, b=self.b)

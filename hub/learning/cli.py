@@ -97,33 +97,28 @@ def register(app: typer.Typer) -> None:
             table.add_row(r.id, r.type, r.status, r.stem, r.answer, f"{c.title} v{c.version}, {c.page_label}")
         out.print(table)
 
-    @learn.command("approve")
-    def approve_items(ids: Annotated[list[str], typer.Argument(help="Item ids.")],
-                      note: Annotated[str, typer.Option()] = "") -> None:
-        """Approve draft items."""
+    def _review_each(ids: list[str], verb: str, act: Any) -> None:
         from hub.errors import HubError
 
         service = _service()
         try:
             for item_id in ids:
-                service.approve(item_id, _actor(), note)
+                act(service, item_id, _actor())
         except HubError as exc:
             raise _fail(exc) from exc
-        out.print(f"approved {len(ids)} item(s)")
+        out.print(f"{verb} {len(ids)} item(s)")
+
+    @learn.command("approve")
+    def approve_items(ids: Annotated[list[str], typer.Argument(help="Item ids.")],
+                      note: Annotated[str, typer.Option()] = "") -> None:
+        """Approve draft items."""
+        _review_each(ids, "approved", lambda service, item_id, who: service.approve(item_id, who, note))
 
     @learn.command("reject")
     def reject_items(ids: Annotated[list[str], typer.Argument(help="Item ids.")],
                      reason: Annotated[str, typer.Option()] = "") -> None:
         """Reject items."""
-        from hub.errors import HubError
-
-        service = _service()
-        try:
-            for item_id in ids:
-                service.reject(item_id, _actor(), reason)
-        except HubError as exc:
-            raise _fail(exc) from exc
-        out.print(f"rejected {len(ids)} item(s)")
+        _review_each(ids, "rejected", lambda service, item_id, who: service.reject(item_id, who, reason))
 
     @learn.command("analytics")
     def analytics(
