@@ -12,7 +12,6 @@ import gradio as gr
 
 from hub.service import Hub
 from ui import render
-from ui.learn import learning_of
 from ui.session import allowed, guard
 
 log = logging.getLogger(__name__)
@@ -60,7 +59,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     def figures(hub: Hub) -> list[Any]:
         from hub.learning import plots
 
-        a = learning_of(hub).analytics
+        a = hub.learning.analytics
         mastery, topics, retention, gaps = a.mastery(), a.topics(), a.retention(), a.gaps()
         return [
             render.table(["MSL", "answers", "correct", "recall now", "mastery", "due", "overdue"], msl_rows(mastery),
@@ -83,7 +82,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     def on_export(who: Any) -> Any:
         hub = get_hub()
         path = Path(tempfile.mkdtemp(prefix="hub-mastery-")) / f"mastery-{hub.now():%Y%m%dT%H%M%SZ}.csv"
-        path.write_bytes(learning_of(hub).analytics.export_csv())
+        path.write_bytes(hub.learning.analytics.export_csv())
         return gr.update(value=str(path), visible=True)
 
     refresh.click(on_refresh, [principal], outputs)

@@ -7,7 +7,6 @@ in a ``gr.State``; answers are scored by the learning service, never in the brow
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -20,25 +19,9 @@ from ui.session import allowed, guard
 log = logging.getLogger(__name__)
 
 ANY = "Any"
-_attach_lock = threading.Lock()
-
-
-def learning_of(hub: Hub) -> Any:
-    """The hub's learning service (built once and kept on the hub if start-up did not attach one)."""
-    service = getattr(hub, "learning", None)
-    if service is None:
-        with _attach_lock:
-            service = getattr(hub, "learning", None)
-            if service is None:
-                from hub.learning.service import LearningService
-
-                service = hub.learning = LearningService(hub)  # type: ignore[attr-defined]
-    return service
-
-
 def scopes(hub: Hub) -> dict[str, list[Any]]:
     """Products, topics and documents that have approved, current quiz items."""
-    items = learning_of(hub).list_items(status="approved", limit=1000)
+    items = hub.learning.list_items(status="approved", limit=1000)
     products = sorted({i.product for i in items if i.product})
     topics = sorted({i.topic for i in items if i.topic})
     docs = sorted({(i.citation.title, i.citation.document_id) for i in items})
@@ -146,7 +129,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         return show({"attempt": out.attempt_id, "title": title, "items": items, "index": 0, "score": [0, 0]})
 
     def stats_of(hub: Hub, who: Any) -> tuple[str, Any, Any]:
-        service = learning_of(hub)
+        service = hub.learning
         due = len(service.due_reviews(who, limit=500))
         try:
             stats = service.analytics.user(who.name)
@@ -160,12 +143,12 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     @guard("learn", get_hub)
     def on_review(who: Any) -> list[Any]:
-        out = learning_of(get_hub()).start_quiz(who, review=True, n=10)
+        out = get_hub().learning.start_quiz(who, review=True, n=10)
         return begin("Due reviews", out)
 
     @guard("learn", get_hub)
     def on_start(who: Any, p: str, t: str, n: float) -> list[Any]:
-        out = learning_of(get_hub()).start_quiz(who, product=None if p in (None, ANY) else p,
+        out = get_hub().learning.start_quiz(who, product=None if p in (None, ANY) else p,
                                                 topic=None if t in (None, ANY) else t, n=int(n or 5))
         title = " · ".join(x for x in (p, t) if x and x != ANY) or "Quiz"
         return begin(title, out)
@@ -174,7 +157,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     def on_module(who: Any, doc_id: str | None) -> list[Any]:
         if not doc_id:
             raise gr.Error("Choose a document first.")
-        service = learning_of(get_hub())
+        service = get_hub().learning
         module = service.module(doc_id)
         out = service.start_quiz(who, item_ids=[i.id for i in module.items])
         return [module_html(module), *begin(f"Module: {module.title}", out)]
@@ -188,7 +171,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         if not (given or "").strip():
             raise gr.Error("Choose or type an answer first.")
         hub = get_hub()
-        fb = learning_of(hub).answer(who, q["attempt"], current["id"], given or "")
+        fb = hub.learning.answer(who, q["attempt"], current["id"], given or "")
         q = {**q, "score": [q["score"][0] + int(fb.correct), q["score"][1] + 1]}
         last = q["index"] + 1 >= len(q["items"])
         html_out = feedback_html(fb, last, tuple(q["score"]))

@@ -10,7 +10,6 @@ import gradio as gr
 
 from hub.service import Hub
 from ui import render
-from ui.learn import learning_of
 from ui.session import allowed, guard
 
 log = logging.getLogger(__name__)
@@ -56,8 +55,8 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
         message = gr.HTML("", elem_id="items-message")
 
     def listing(hub: Hub, note_html: str = "") -> list[Any]:
-        items = learning_of(hub).list_items(status="draft", limit=200)
-        counts = learning_of(hub).counts()
+        items = hub.learning.list_items(status="draft", limit=200)
+        counts = hub.learning.counts()
         head = (f"<p class='hub-meta'>{counts.get('draft', 0)} draft, {counts.get('approved', 0)} approved, "
                 f"{counts.get('rejected', 0)} rejected, {counts.get('retired', 0)} retired.</p>{note_html}")
         choices = [(f"{i.stem[:70]} ({i.type})", i.id) for i in items]
@@ -69,7 +68,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
     @guard("library", get_hub)
     def on_generate(who: Any) -> list[Any]:
         hub = get_hub()
-        run = learning_of(hub).generate(who)
+        run = hub.learning.generate(who)
         return listing(hub, f"<p class='hub-ok'>Generated {run.kept} new draft item(s) ({run.generated} candidates "
                             f"checked).</p>")
 
@@ -79,7 +78,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
 
     @guard("library", get_hub)
     def on_pick(who: Any, item_id: str | None) -> str:
-        return item_html(learning_of(get_hub()).get_item(item_id)) if item_id else ""
+        return item_html(get_hub().learning.get_item(item_id)) if item_id else ""
 
     @guard("library", get_hub)
     def on_decide(who: Any, item_id: str | None, text: str, decision: str) -> list[Any]:
@@ -90,7 +89,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
         if decision == "reject" and not (text or "").strip():
             return ["<p class='hub-bad'>Say why the item is rejected (e.g. ambiguous, trivial, wrong answer).</p>",
                     *keep, text]
-        service = learning_of(hub)
+        service = hub.learning
         item = (service.approve(item_id, who, text.strip()) if decision == "approve"
                 else service.reject(item_id, who, text.strip()))
         return [f"<p class='hub-ok'>Item {render.esc(item.status)}: MSLs "

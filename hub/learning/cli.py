@@ -20,17 +20,11 @@ out = Console()
 
 
 def _service() -> Any:
-    """The hub's learning service (building one if the hub does not carry it yet)."""
+    """The learning service of a hub built from the environment's settings."""
     from hub.service import Hub
     from hub.settings import Settings
 
-    hub = Hub(Settings())
-    learning = getattr(hub, "learning", None)
-    if learning is None:
-        from hub.learning.service import LearningService
-
-        learning = hub.learning = LearningService(hub)
-    return learning
+    return Hub(Settings()).learning
 
 
 def _actor() -> Any:
