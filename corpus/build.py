@@ -67,9 +67,7 @@ from reportlab.platypus import (
 CORPUS_DIR = Path(__file__).resolve().parent
 SRC_DIR = CORPUS_DIR / "src"
 
-DISCLAIMER = (
-    "FICTIONAL SAMPLE CONTENT - for software demonstration only, not medical advice"
-)
+DISCLAIMER = "FICTIONAL SAMPLE CONTENT - for software demonstration only, not medical advice"
 META_KEYS = (
     "title",
     "doc_type",
@@ -262,45 +260,94 @@ def pdf_styles(base_size: float) -> dict[str, ParagraphStyle]:
     return {
         "body": body,
         "title": ParagraphStyle(
-            "title", parent=body, fontName="Helvetica-Bold", fontSize=base_size + 7,
-            leading=(base_size + 7) * 1.25, spaceAfter=8, textColor=colors.Color(*[c / 255 for c in BRAND_BLUE]),
+            "title",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=base_size + 7,
+            leading=(base_size + 7) * 1.25,
+            spaceAfter=8,
+            textColor=colors.Color(*[c / 255 for c in BRAND_BLUE]),
         ),
         "subtitle": ParagraphStyle(
-            "subtitle", parent=body, fontName="Helvetica-Oblique", fontSize=base_size + 1,
-            leading=(base_size + 1) * 1.35, spaceAfter=6,
+            "subtitle",
+            parent=body,
+            fontName="Helvetica-Oblique",
+            fontSize=base_size + 1,
+            leading=(base_size + 1) * 1.35,
+            spaceAfter=6,
         ),
         "byline": ParagraphStyle("byline", parent=body, fontSize=base_size - 0.5, spaceAfter=3),
         "h1": ParagraphStyle(
-            "h1", parent=body, fontName="Helvetica-Bold", fontSize=base_size + 2.5,
-            leading=(base_size + 2.5) * 1.3, spaceBefore=10, spaceAfter=5, keepWithNext=1,
+            "h1",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=base_size + 2.5,
+            leading=(base_size + 2.5) * 1.3,
+            spaceBefore=10,
+            spaceAfter=5,
+            keepWithNext=1,
             textColor=colors.Color(*[c / 255 for c in BRAND_BLUE]),
         ),
         "h2": ParagraphStyle(
-            "h2", parent=body, fontName="Helvetica-Bold", fontSize=base_size + 0.5,
-            leading=(base_size + 0.5) * 1.3, spaceBefore=6, spaceAfter=3, keepWithNext=1,
+            "h2",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=base_size + 0.5,
+            leading=(base_size + 0.5) * 1.3,
+            spaceBefore=6,
+            spaceAfter=3,
+            keepWithNext=1,
         ),
         "h3": ParagraphStyle(
-            "h3", parent=body, fontName="Helvetica-BoldOblique", fontSize=base_size,
-            spaceBefore=4, spaceAfter=2, keepWithNext=1,
+            "h3",
+            parent=body,
+            fontName="Helvetica-BoldOblique",
+            fontSize=base_size,
+            spaceBefore=4,
+            spaceAfter=2,
+            keepWithNext=1,
         ),
         "caption": ParagraphStyle(
-            "caption", parent=body, fontName="Helvetica-Bold", fontSize=base_size - 0.5,
-            spaceBefore=4, spaceAfter=4, keepWithNext=1,
+            "caption",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=base_size - 0.5,
+            spaceBefore=4,
+            spaceAfter=4,
+            keepWithNext=1,
         ),
         "cell": ParagraphStyle(
-            "cell", parent=body, fontSize=base_size - 1.5, leading=(base_size - 1.5) * 1.25, spaceAfter=0,
+            "cell",
+            parent=body,
+            fontSize=base_size - 1.5,
+            leading=(base_size - 1.5) * 1.25,
+            spaceAfter=0,
         ),
         "cellhead": ParagraphStyle(
-            "cellhead", parent=body, fontName="Helvetica-Bold", fontSize=base_size - 1.5,
-            leading=(base_size - 1.5) * 1.25, spaceAfter=0, textColor=colors.white,
+            "cellhead",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=base_size - 1.5,
+            leading=(base_size - 1.5) * 1.25,
+            spaceAfter=0,
+            textColor=colors.white,
         ),
         "small": ParagraphStyle(
-            "small", parent=body, fontSize=base_size - 2, leading=(base_size - 2) * 1.3, spaceAfter=3,
+            "small",
+            parent=body,
+            fontSize=base_size - 2,
+            leading=(base_size - 2) * 1.3,
+            spaceAfter=3,
         ),
         "callout": ParagraphStyle("callout", parent=body, spaceAfter=0),
         "disclaimer": ParagraphStyle(
-            "disclaimer", parent=body, fontName="Helvetica-Bold", fontSize=base_size,
-            alignment=TA_CENTER, textColor=colors.Color(0.6, 0.05, 0.05), spaceAfter=0,
+            "disclaimer",
+            parent=body,
+            fontName="Helvetica-Bold",
+            fontSize=base_size,
+            alignment=TA_CENTER,
+            textColor=colors.Color(0.6, 0.05, 0.05),
+            spaceAfter=0,
         ),
     }
 
@@ -415,8 +462,12 @@ def render_pdf(front: dict[str, Any], blocks: list[Block], output: Path) -> None
     )
     width = doc.width
     story: list[Any] = [
-        boxed(Paragraph(escape(DISCLAIMER), styles["disclaimer"]), width,
-              colors.Color(0.6, 0.05, 0.05), colors.Color(1.0, 0.95, 0.93)),
+        boxed(
+            Paragraph(escape(DISCLAIMER), styles["disclaimer"]),
+            width,
+            colors.Color(0.6, 0.05, 0.05),
+            colors.Color(1.0, 0.95, 0.93),
+        ),
         Spacer(1, 8),
         Paragraph(to_markup(front["title"]), styles["title"]),
     ]
@@ -439,15 +490,25 @@ def render_pdf(front: dict[str, Any], blocks: list[Block], output: Path) -> None
             pending_caption = Paragraph(to_markup(block.text), styles["caption"])
         elif block.kind == "callout":
             story.append(Spacer(1, 3))
-            story.append(boxed(Paragraph(to_markup(block.text), styles["callout"]), width,
-                               colors.Color(*[c / 255 for c in BRAND_TEAL]), colors.Color(0.92, 0.97, 0.97)))
+            story.append(
+                boxed(
+                    Paragraph(to_markup(block.text), styles["callout"]),
+                    width,
+                    colors.Color(*[c / 255 for c in BRAND_TEAL]),
+                    colors.Color(0.92, 0.97, 0.97),
+                )
+            )
             story.append(Spacer(1, 7))
         elif block.kind in ("bullets", "numbered"):
             items = [ListItem(Paragraph(to_markup(t), styles["body"]), leftIndent=14) for t in block.items]
             story.append(
-                ListFlowable(items, bulletType="bullet" if block.kind == "bullets" else "1",
-                             start="\u2022" if block.kind == "bullets" else None,
-                             leftIndent=14, bulletFontSize=styles["body"].fontSize - 1)
+                ListFlowable(
+                    items,
+                    bulletType="bullet" if block.kind == "bullets" else "1",
+                    start="\u2022" if block.kind == "bullets" else None,
+                    leftIndent=14,
+                    bulletFontSize=styles["body"].fontSize - 1,
+                )
             )
         elif block.kind == "table":
             table = pdf_table(block, width, styles)
@@ -632,9 +693,17 @@ def set_bullet(paragraph: Any, level: int) -> None:
     props.append(bullet)
 
 
-def add_textbox(slide: Any, left: float, top: float, width: float, height: float,
-                text: str, size: float, bold: bool = False,
-                rgb: tuple[int, int, int] = (0x33, 0x33, 0x33)) -> Any:
+def add_textbox(
+    slide: Any,
+    left: float,
+    top: float,
+    width: float,
+    height: float,
+    text: str,
+    size: float,
+    bold: bool = False,
+    rgb: tuple[int, int, int] = (0x33, 0x33, 0x33),
+) -> Any:
     """Add a single-paragraph, word-wrapped text box to ``slide``."""
     box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
     frame = box.text_frame
@@ -652,8 +721,9 @@ def add_pptx_table(slide: Any, spec: dict[str, Any], top: float, font_size: floa
     rows = [spec["columns"]] + spec["rows"]
     weights = spec.get("widths") or [2.0] + [1.0] * (len(spec["columns"]) - 1)
     total_width = 12.1
-    shape = slide.shapes.add_table(len(rows), len(spec["columns"]), Inches(0.6), Inches(top),
-                                   Inches(total_width), Inches(0.42 * len(rows)))
+    shape = slide.shapes.add_table(
+        len(rows), len(spec["columns"]), Inches(0.6), Inches(top), Inches(total_width), Inches(0.42 * len(rows))
+    )
     table = shape.table
     for c, weight in enumerate(weights):
         table.columns[c].width = Inches(total_width * weight / sum(weights))

@@ -149,10 +149,7 @@ def load_meta(name: str) -> dict[str, Any]:
 
 def is_current(meta: dict[str, Any]) -> bool:
     """Return True if a document is approved and in date at REFERENCE_DATE."""
-    return (
-        meta["status"] == "approved"
-        and meta["effective_date"] <= REFERENCE_DATE < meta["expiry_date"]
-    )
+    return meta["status"] == "approved" and meta["effective_date"] <= REFERENCE_DATE < meta["expiry_date"]
 
 
 def check_documents(problems: list[str]) -> dict[str, dict[str, Any]]:

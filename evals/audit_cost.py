@@ -66,19 +66,29 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                         plain.append((time.perf_counter() - t) * 1000)
         verify = hub.audit.verify()
     figures = {
-        "questions": len(questions), "rounds": args.rounds, "records_in_log": verify.checked,
-        "p50_without_audit_ms": percentile(plain, 50), "p95_without_audit_ms": percentile(plain, 95),
-        "p50_with_audit_ms": percentile(audited, 50), "p95_with_audit_ms": percentile(audited, 95),
-        "p50_audit_step_ms": percentile(audit_step, 50), "p95_audit_step_ms": percentile(audit_step, 95),
+        "questions": len(questions),
+        "rounds": args.rounds,
+        "records_in_log": verify.checked,
+        "p50_without_audit_ms": percentile(plain, 50),
+        "p95_without_audit_ms": percentile(plain, 95),
+        "p50_with_audit_ms": percentile(audited, 50),
+        "p95_with_audit_ms": percentile(audited, 95),
+        "p50_audit_step_ms": percentile(audit_step, 50),
+        "p95_audit_step_ms": percentile(audit_step, 95),
         "chain_ok": verify.ok,
     }
     if args.json:
         print(json.dumps(figures, indent=1))
     else:
-        print(f"{len(questions)} questions x {args.rounds} rounds, each way (log: {verify.checked} records, "
-              f"chain ok: {verify.ok})")
-        for label, key, digits in (("without audit", "without_audit_ms", 1), ("with audit", "with_audit_ms", 1),
-                                   ("audit step", "audit_step_ms", 2)):
+        print(
+            f"{len(questions)} questions x {args.rounds} rounds, each way (log: {verify.checked} records, "
+            f"chain ok: {verify.ok})"
+        )
+        for label, key, digits in (
+            ("without audit", "without_audit_ms", 1),
+            ("with audit", "with_audit_ms", 1),
+            ("audit step", "audit_step_ms", 2),
+        ):
             p50, p95 = figures[f"p50_{key}"], figures[f"p95_{key}"]
             print(f"  {label + ':':<15} p50 {p50:.{digits}f} ms, p95 {p95:.{digits}f} ms")
     return figures

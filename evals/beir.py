@@ -139,8 +139,9 @@ def records(dataset: BeirDataset) -> Iterator[Any]:
 
     for doc_id, (title, text) in dataset.corpus.items():
         meta = DocumentMetadata(title=(title or doc_id)[:300], doc_type=DocType.other, version="1.0")
-        yield TextRecord(key=doc_id, title=(title or doc_id)[:300], text=text or title, meta=meta,
-                         file_name=f"{doc_id}.txt")
+        yield TextRecord(
+            key=doc_id, title=(title or doc_id)[:300], text=text or title, meta=meta, file_name=f"{doc_id}.txt"
+        )
 
 
 MANIFEST = "beir-index.json"
@@ -149,9 +150,14 @@ MANIFEST = "beir-index.json"
 def index_manifest(hub: Any, dataset: BeirDataset) -> dict[str, Any]:
     """What an index depends on: reusing a data dir built otherwise would measure the wrong thing."""
     s = hub.settings
-    return {"dataset": dataset.name, "chunk_max_words": s.chunk_max_words,
-            "chunk_overlap_sentences": s.chunk_overlap_sentences, "chunk_table_max_words": s.chunk_table_max_words,
-            "embedding_model": str(s.embedding_model or "default"), "embedding_max_tokens": s.embedding_max_tokens}
+    return {
+        "dataset": dataset.name,
+        "chunk_max_words": s.chunk_max_words,
+        "chunk_overlap_sentences": s.chunk_overlap_sentences,
+        "chunk_table_max_words": s.chunk_table_max_words,
+        "embedding_model": str(s.embedding_model or "default"),
+        "embedding_max_tokens": s.embedding_max_tokens,
+    }
 
 
 def check_manifest(hub: Any, dataset: BeirDataset) -> None:
@@ -162,8 +168,9 @@ def check_manifest(hub: Any, dataset: BeirDataset) -> None:
         have = json.loads(path.read_text())
         if have != want:
             diff = ", ".join(f"{k}: {have.get(k)} -> {v}" for k, v in want.items() if have.get(k) != v)
-            raise BeirFormatError(f"{hub.settings.data_dir} was indexed with other settings ({diff}); "
-                                  "use a new --index-dir")
+            raise BeirFormatError(
+                f"{hub.settings.data_dir} was indexed with other settings ({diff}); use a new --index-dir"
+            )
     elif hub.vectors.count():
         raise BeirFormatError(f"{hub.settings.data_dir} holds an index of unknown settings; use a new --index-dir")
     else:
@@ -214,12 +221,16 @@ class ModeRun:
 
     def latency(self) -> dict[str, Any]:
         """p50 / mean / p95 of the whole call, and the mean of each stage the retriever timed."""
+
         def mean(values: list[float]) -> float:
             return round(sum(values) / max(1, len(values)), 2)
 
-        return {"p50": round(percentile(self.latencies_ms, 50), 2), "mean": mean(self.latencies_ms),
-                "p95": round(percentile(self.latencies_ms, 95), 2),
-                "stages_mean": {k: mean(v) for k, v in self.stages_ms.items()}}
+        return {
+            "p50": round(percentile(self.latencies_ms, 50), 2),
+            "mean": mean(self.latencies_ms),
+            "p95": round(percentile(self.latencies_ms, 95), 2),
+            "stages_mean": {k: mean(v) for k, v in self.stages_ms.items()},
+        }
 
 
 def chunk_depth(hub: Any, docs: int = DEPTH) -> int:
@@ -229,8 +240,15 @@ def chunk_depth(hub: Any, docs: int = DEPTH) -> int:
     return max(docs, math.ceil(docs * max(1.0, per_doc) * 1.5))
 
 
-def search_all(hub: Any, dataset: BeirDataset, mode: str, *, today: dt.date,
-               on_query: Callable[[], None] | None = None, depth: int = DEPTH) -> ModeRun:
+def search_all(
+    hub: Any,
+    dataset: BeirDataset,
+    mode: str,
+    *,
+    today: dt.date,
+    on_query: Callable[[], None] | None = None,
+    depth: int = DEPTH,
+) -> ModeRun:
     """Run every query of the split through the retriever in ``mode``; documents keep their best rank.
 
     The timed call asks for ``retriever.candidates`` chunks, so fusion runs at exactly the depth an
@@ -344,8 +362,9 @@ def _cache_save(path: Path, candidates: Candidates) -> None:
     tmp.replace(path)
 
 
-def dense_candidates(hub: Any, dataset: BeirDataset, depth: int, *, today: dt.date,
-                     cache_dir: Path | None = None) -> Candidates:
+def dense_candidates(
+    hub: Any, dataset: BeirDataset, depth: int, *, today: dt.date, cache_dir: Path | None = None
+) -> Candidates:
     """Top ``depth`` chunks per query from the vector index (cached per split and depth)."""
     from hub.vector_index import QueryFilters
 
@@ -361,8 +380,9 @@ def dense_candidates(hub: Any, dataset: BeirDataset, depth: int, *, today: dt.da
     return out
 
 
-def lexical_candidates(hub: Any, dataset: BeirDataset, depth: int, *, today: dt.date, k1: float, b: float,
-                       title_weight: int) -> tuple[Candidates, float]:
+def lexical_candidates(
+    hub: Any, dataset: BeirDataset, depth: int, *, today: dt.date, k1: float, b: float, title_weight: int
+) -> tuple[Candidates, float]:
     """Top ``depth`` chunks per query from a BM25 index built with these parameters; ms/query."""
     from hub.lexical_index import BM25Index
     from hub.vector_index import QueryFilters
@@ -375,9 +395,19 @@ def lexical_candidates(hub: Any, dataset: BeirDataset, depth: int, *, today: dt.
     return out, (time.perf_counter() - t) * 1000 / max(1, len(out))
 
 
-def replay(dense: Candidates, lexical: Candidates, keys: dict[str, str], *, mode: str = "hybrid", depth: int = 100,
-           fusion: str = "rrf", rrf_k: int = 60, dense_weight: float = 1.0, lexical_weight: float = 1.0,
-           out_chunks: int | None = None) -> dict[str, list[tuple[str, float]]]:
+def replay(
+    dense: Candidates,
+    lexical: Candidates,
+    keys: dict[str, str],
+    *,
+    mode: str = "hybrid",
+    depth: int = 100,
+    fusion: str = "rrf",
+    rrf_k: int = 60,
+    dense_weight: float = 1.0,
+    lexical_weight: float = 1.0,
+    out_chunks: int | None = None,
+) -> dict[str, list[tuple[str, float]]]:
     """What :class:`~hub.retrieval.HybridRetriever` returns from these candidate lists, as documents."""
     from hub.retrieval import fuse
 
@@ -389,15 +419,27 @@ def replay(dense: Candidates, lexical: Candidates, keys: dict[str, str], *, mode
         elif mode == "lexical":
             fused = dict(lx)
         else:
-            fused = fuse(d, lx, fusion=fusion, rrf_k=rrf_k, dense_weight=dense_weight,  # type: ignore[arg-type]
-                         lexical_weight=lexical_weight)
+            fused = fuse(
+                d,
+                lx,
+                fusion=fusion,
+                rrf_k=rrf_k,
+                dense_weight=dense_weight,  # type: ignore[arg-type]
+                lexical_weight=lexical_weight,
+            )
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[: out_chunks or len(fused)]
         run[qid] = docs_from_chunks(ranked, keys)
     return run
 
 
-def tune(hub: Any, dataset: BeirDataset, *, today: dt.date, cache_dir: Path | None = None,
-         on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+def tune(
+    hub: Any,
+    dataset: BeirDataset,
+    *,
+    today: dt.date,
+    cache_dir: Path | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Grid search on ``dataset`` (a training split): BM25 parameters, then fusion. Returns every row."""
     import itertools
 
@@ -406,19 +448,41 @@ def tune(hub: Any, dataset: BeirDataset, *, today: dt.date, cache_dir: Path | No
     max_depth = max(DEPTH_GRID)
     step("dense candidates")
     dense = dense_candidates(hub, dataset, max_depth, today=today, cache_dir=cache_dir)
-    rows: list[dict[str, Any]] = [{"stage": "dense", "mode": "dense",
-                                   **score_run(dataset.qrels, replay(dense, {}, keys, mode="dense", depth=max_depth))}]
+    rows: list[dict[str, Any]] = [
+        {
+            "stage": "dense",
+            "mode": "dense",
+            **score_run(dataset.qrels, replay(dense, {}, keys, mode="dense", depth=max_depth)),
+        }
+    ]
     lexical: dict[tuple[float, float, int], Candidates] = {}
     for k1, b, tw in itertools.product(BM25_GRID["k1"], BM25_GRID["b"], BM25_GRID["title_weight"]):
         step(f"bm25 k1={k1} b={b} title_weight={tw}")
         lex, ms = lexical_candidates(hub, dataset, max_depth, today=today, k1=k1, b=b, title_weight=tw)
         lexical[(k1, b, tw)] = lex
         bm25 = {"k1": k1, "b": b, "title_weight": tw}
-        rows.append({"stage": "bm25", "mode": "lexical", **bm25, "lexical_ms": round(ms, 2),
-                     **score_run(dataset.qrels, replay({}, lex, keys, mode="lexical", depth=max_depth))})
-        rows.append({"stage": "bm25", "mode": "hybrid", **bm25, "fusion": "rrf", "rrf_k": 60, "depth": 100,
-                     "dense_weight": 1.0, "lexical_weight": 1.0,
-                     **score_run(dataset.qrels, replay(dense, lex, keys, depth=100))})
+        rows.append(
+            {
+                "stage": "bm25",
+                "mode": "lexical",
+                **bm25,
+                "lexical_ms": round(ms, 2),
+                **score_run(dataset.qrels, replay({}, lex, keys, mode="lexical", depth=max_depth)),
+            }
+        )
+        rows.append(
+            {
+                "stage": "bm25",
+                "mode": "hybrid",
+                **bm25,
+                "fusion": "rrf",
+                "rrf_k": 60,
+                "depth": 100,
+                "dense_weight": 1.0,
+                "lexical_weight": 1.0,
+                **score_run(dataset.qrels, replay(dense, lex, keys, depth=100)),
+            }
+        )
     # Fusion grid on the three BM25 settings that fused best with the default RRF.
     best = sorted((r for r in rows if r["stage"] == "bm25" and r["mode"] == "hybrid"), key=lambda r: -r["ndcg@10"])[:3]
     for r in best:
@@ -428,13 +492,33 @@ def tune(hub: Any, dataset: BeirDataset, *, today: dt.date, cache_dir: Path | No
         for depth in DEPTH_GRID:
             for rrf_k, lw in itertools.product(RRF_K_GRID, LEXICAL_WEIGHT_GRID):
                 fused = replay(dense, lex, keys, depth=depth, rrf_k=rrf_k, lexical_weight=lw)
-                rows.append({"stage": "fusion", "mode": "hybrid", **bm25, "fusion": "rrf", "rrf_k": rrf_k,
-                             "depth": depth, "dense_weight": 1.0, "lexical_weight": lw,
-                             **score_run(dataset.qrels, fused)})
+                rows.append(
+                    {
+                        "stage": "fusion",
+                        "mode": "hybrid",
+                        **bm25,
+                        "fusion": "rrf",
+                        "rrf_k": rrf_k,
+                        "depth": depth,
+                        "dense_weight": 1.0,
+                        "lexical_weight": lw,
+                        **score_run(dataset.qrels, fused),
+                    }
+                )
             for lw in CONVEX_LEXICAL_GRID:
-                fused = replay(dense, lex, keys, depth=depth, fusion="convex", dense_weight=round(1 - lw, 2),
-                               lexical_weight=lw)
-                rows.append({"stage": "fusion", "mode": "hybrid", **bm25, "fusion": "convex", "depth": depth,
-                             "dense_weight": round(1 - lw, 2), "lexical_weight": lw,
-                             **score_run(dataset.qrels, fused)})
+                fused = replay(
+                    dense, lex, keys, depth=depth, fusion="convex", dense_weight=round(1 - lw, 2), lexical_weight=lw
+                )
+                rows.append(
+                    {
+                        "stage": "fusion",
+                        "mode": "hybrid",
+                        **bm25,
+                        "fusion": "convex",
+                        "depth": depth,
+                        "dense_weight": round(1 - lw, 2),
+                        "lexical_weight": lw,
+                        **score_run(dataset.qrels, fused),
+                    }
+                )
     return {"dataset": dataset.name, "split": dataset.split, "queries": len(dataset.queries), "rows": rows}

@@ -160,7 +160,9 @@ def _record_chunk_texts(records: list[Any], settings: Any) -> tuple[list[str], l
     config = ChunkingConfig(settings.chunk_max_words, settings.chunk_overlap_sentences, settings.chunk_table_max_words)
     texts, keys = [], []
     for r in records:
-        doc = ParsedDocument(r.file_name, "txt", "page", 1, [Block(1, "paragraph", collapse_whitespace(normalize_text(r.text)))])
+        doc = ParsedDocument(
+            r.file_name, "txt", "page", 1, [Block(1, "paragraph", collapse_whitespace(normalize_text(r.text)))]
+        )
         for c in chunk_document(doc, config):
             texts.append(c.index_text(r.title or r.key))
             keys.append(r.key)
@@ -180,7 +182,9 @@ def _file_chunk_texts(results: list[Any], corpus: Path, settings: Any) -> list[s
         raw = load_sidecar(path)
         if path.name in ingested and raw is not None:  # as ingestion does: no sidecar, not ingested
             meta = parse_metadata(raw, file=path.name)
-            texts += [c.index_text(meta.title) for c in chunk_document(load_document(path.read_bytes(), path.name), config)]
+            texts += [
+                c.index_text(meta.title) for c in chunk_document(load_document(path.read_bytes(), path.name), config)
+            ]
     return texts
 
 
@@ -208,18 +212,28 @@ def bench_files(corpus: Path, embedder: Any, overrides: dict[str, Any]) -> dict[
     raw_seconds, _ = _timed_encode(embedder, texts)
     docs, pages, chunks = len(ingested), sum(r.pages for r in ingested), sum(r.chunks for r in ingested)
     return {
-        "name": f"files: {corpus}", "documents": docs, "pages": pages, "chunks": chunks, "failed": failed,
-        "seconds": round(seconds, 3), "stages": stages,
+        "name": f"files: {corpus}",
+        "documents": docs,
+        "pages": pages,
+        "chunks": chunks,
+        "failed": failed,
+        "seconds": round(seconds, 3),
+        "stages": stages,
         "docs_per_s": round(docs / seconds, 2) if seconds else None,
         "pages_per_s": round(pages / seconds, 2) if seconds else None,
         "chunks_per_s": round(chunks / seconds, 2) if seconds else None,
-        "raw_encoder": {"texts": len(texts), "seconds": round(raw_seconds, 3),
-                        "chunks_per_s": round(len(texts) / raw_seconds, 2) if raw_seconds else None},
+        "raw_encoder": {
+            "texts": len(texts),
+            "seconds": round(raw_seconds, 3),
+            "chunks_per_s": round(len(texts) / raw_seconds, 2) if raw_seconds else None,
+        },
         "pipeline_over_raw": round(raw_seconds / seconds, 3) if seconds else None,
     }
 
 
-def bench_records(beir: Path, limit: int | None, embedder: Any, overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def bench_records(
+    beir: Path, limit: int | None, embedder: Any, overrides: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Ingest a BEIR corpus with ``ingest_records`` in a throw-away data dir, then time the raw
     encoder on the very texts the pipeline embedded. Returns the report row and the texts/vectors
     (for encoder comparisons)."""
@@ -237,22 +251,31 @@ def bench_records(beir: Path, limit: int | None, embedder: Any, overrides: dict[
     raw_seconds, vectors = _timed_encode(embedder, texts)
     docs, chunks = stats["documents"], stats["chunks"]
     row = {
-        "name": f"records: {beir.name}", "documents": docs, "pages": docs, "chunks": chunks, "failed": [],
-        "seconds": round(seconds, 3), "stages": {s: round(v, 3) for s, v in stats["seconds"].items()},
+        "name": f"records: {beir.name}",
+        "documents": docs,
+        "pages": docs,
+        "chunks": chunks,
+        "failed": [],
+        "seconds": round(seconds, 3),
+        "stages": {s: round(v, 3) for s, v in stats["seconds"].items()},
         "docs_per_s": round(docs / seconds, 2) if seconds else None,
         "pages_per_s": round(docs / seconds, 2) if seconds else None,
         "chunks_per_s": round(chunks / seconds, 2) if seconds else None,
-        "raw_encoder": {"texts": len(texts), "seconds": round(raw_seconds, 3),
-                        "docs_per_s": round(docs / raw_seconds, 2) if raw_seconds else None,
-                        "chunks_per_s": round(len(texts) / raw_seconds, 2) if raw_seconds else None},
+        "raw_encoder": {
+            "texts": len(texts),
+            "seconds": round(raw_seconds, 3),
+            "docs_per_s": round(docs / raw_seconds, 2) if raw_seconds else None,
+            "chunks_per_s": round(len(texts) / raw_seconds, 2) if raw_seconds else None,
+        },
         "pipeline_over_raw": round(raw_seconds / seconds, 3) if seconds else None,
         "dense_ndcg@10": dense_ndcg(embedder, beir, keys, vectors),
     }
     return row, {"texts": texts, "keys": keys, "vectors": vectors}
 
 
-def compare_encoders(variants: list[str], beir: Path, docs: int, texts: list[str], keys: list[str],
-                     overrides: dict[str, Any]) -> list[dict[str, Any]]:
+def compare_encoders(
+    variants: list[str], beir: Path, docs: int, texts: list[str], keys: list[str], overrides: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Raw throughput, cosine to the torch vectors and dense nDCG@10 of each ``backend[:precision]``
     variant on the same texts. The torch variant (if listed) is the cosine reference."""
     from hub.embedding import Embedder
@@ -261,8 +284,9 @@ def compare_encoders(variants: list[str], beir: Path, docs: int, texts: list[str
     ordered = sorted(variants, key=lambda v: v != "torch")  # torch first: the reference
     for variant in ordered:
         backend, _, precision = variant.partition(":")
-        settings = _encoder_settings({**overrides, "embedding_backend": backend,
-                                      **({"embedding_precision": precision} if precision else {})})
+        settings = _encoder_settings(
+            {**overrides, "embedding_backend": backend, **({"embedding_precision": precision} if precision else {})}
+        )
         t = time.perf_counter()
         embedder = Embedder.from_settings(settings)
         load = time.perf_counter() - t
@@ -271,13 +295,22 @@ def compare_encoders(variants: list[str], beir: Path, docs: int, texts: list[str
         vectors_of[variant] = vectors
         ref = vectors_of.get("torch")
         cos = np.sum(vectors * ref, axis=1) if ref is not None else None
-        rows.append({"variant": variant, "model_id": embedder.model_id, "active_backend": embedder.active_backend,
-                     "precision": embedder.precision, "fallback": embedder.fallback_reason,
-                     "load_seconds": round(load, 1), "docs_per_s": round(docs / seconds, 2),
-                     "chunks_per_s": round(len(texts) / seconds, 2),
-                     "cosine_min": round(float(cos.min()), 5) if cos is not None else None,
-                     "cosine_mean": round(float(cos.mean()), 6) if cos is not None else None,
-                     "dense_ndcg@10": dense_ndcg(embedder, beir, keys, vectors), "peak_rss_mb": peak_rss_mb()})
+        rows.append(
+            {
+                "variant": variant,
+                "model_id": embedder.model_id,
+                "active_backend": embedder.active_backend,
+                "precision": embedder.precision,
+                "fallback": embedder.fallback_reason,
+                "load_seconds": round(load, 1),
+                "docs_per_s": round(docs / seconds, 2),
+                "chunks_per_s": round(len(texts) / seconds, 2),
+                "cosine_min": round(float(cos.min()), 5) if cos is not None else None,
+                "cosine_mean": round(float(cos.mean()), 6) if cos is not None else None,
+                "dense_ndcg@10": dense_ndcg(embedder, beir, keys, vectors),
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
         del embedder
     return rows
 
@@ -293,9 +326,15 @@ def run_llamaindex_baseline(beir: Path, limit: int | None) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench_ingest(corpus: Path | None, beir: Path | None, *, limit: int | None = None,
-                 overrides: dict[str, Any] | None = None, baseline_llamaindex: bool = False,
-                 encoders: list[str] | None = None) -> dict[str, Any]:
+def bench_ingest(
+    corpus: Path | None,
+    beir: Path | None,
+    *,
+    limit: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    baseline_llamaindex: bool = False,
+    encoders: list[str] | None = None,
+) -> dict[str, Any]:
     """The ``hub bench ingest`` report."""
     from hub.embedding import Embedder
 
@@ -305,16 +344,22 @@ def bench_ingest(corpus: Path | None, beir: Path | None, *, limit: int | None = 
     embedder = Embedder.from_settings(settings)
     load_seconds = time.perf_counter() - t
     embedder.encode(["warm up"] * 8)
-    report: dict[str, Any] = {"encoder": {**embedder.describe(), "load_seconds": round(load_seconds, 2)},
-                              "settings": {k: str(v) for k, v in overrides.items()}, "runs": [],
-                              "machine": machine(), "limit": limit}
+    report: dict[str, Any] = {
+        "encoder": {**embedder.describe(), "load_seconds": round(load_seconds, 2)},
+        "settings": {k: str(v) for k, v in overrides.items()},
+        "runs": [],
+        "machine": machine(),
+        "limit": limit,
+    }
     if corpus is not None:
         report["runs"].append(bench_files(corpus, embedder, overrides))
     if beir is not None:
         row, data = bench_records(beir, limit, embedder, overrides)
         report["runs"].append(row)
         if encoders:
-            report["encoders"] = compare_encoders(encoders, beir, row["documents"], data["texts"], data["keys"], overrides)
+            report["encoders"] = compare_encoders(
+                encoders, beir, row["documents"], data["texts"], data["keys"], overrides
+            )
         if baseline_llamaindex:
             base = run_llamaindex_baseline(beir, limit)
             report["llamaindex"] = base
@@ -329,37 +374,96 @@ def bench_ingest(corpus: Path | None, beir: Path | None, *, limit: int | None = 
 
 def ingest_markdown(report: dict[str, Any]) -> str:
     enc = report["encoder"]
-    lines = ["# Ingest benchmark", "",
-             f"Encoder: `{enc['model_id']}` ({enc['active_backend']}, {enc['precision']}, batch {enc['batch_size']}"
-             + (f"; fell back: {enc['fallback_reason']}" if enc.get("fallback_reason") else "") + ").", ""]
+    lines = [
+        "# Ingest benchmark",
+        "",
+        f"Encoder: `{enc['model_id']}` ({enc['active_backend']}, {enc['precision']}, batch {enc['batch_size']}"
+        + (f"; fell back: {enc['fallback_reason']}" if enc.get("fallback_reason") else "")
+        + ").",
+        "",
+    ]
     rows = []
     for r in report["runs"]:
-        rows.append({"run": r["name"], "docs": r["documents"], "pages": r["pages"], "chunks": r["chunks"],
-                     "seconds": r["seconds"], "docs/s": r["docs_per_s"], "pages/s": r["pages_per_s"],
-                     "chunks/s": r["chunks_per_s"], "raw chunks/s": r["raw_encoder"]["chunks_per_s"],
-                     "pipeline/raw": r["pipeline_over_raw"], "dense nDCG@10": r.get("dense_ndcg@10"),
-                     **{f"{s} s": r["stages"].get(s) for s in STAGES}})
-    lines.append(markdown_table(rows, ["run", "docs", "pages", "chunks", "seconds", "docs/s", "pages/s", "chunks/s",
-                                       "raw chunks/s", "pipeline/raw", "dense nDCG@10", *[f"{s} s" for s in STAGES]]))
+        rows.append(
+            {
+                "run": r["name"],
+                "docs": r["documents"],
+                "pages": r["pages"],
+                "chunks": r["chunks"],
+                "seconds": r["seconds"],
+                "docs/s": r["docs_per_s"],
+                "pages/s": r["pages_per_s"],
+                "chunks/s": r["chunks_per_s"],
+                "raw chunks/s": r["raw_encoder"]["chunks_per_s"],
+                "pipeline/raw": r["pipeline_over_raw"],
+                "dense nDCG@10": r.get("dense_ndcg@10"),
+                **{f"{s} s": r["stages"].get(s) for s in STAGES},
+            }
+        )
+    lines.append(
+        markdown_table(
+            rows,
+            [
+                "run",
+                "docs",
+                "pages",
+                "chunks",
+                "seconds",
+                "docs/s",
+                "pages/s",
+                "chunks/s",
+                "raw chunks/s",
+                "pipeline/raw",
+                "dense nDCG@10",
+                *[f"{s} s" for s in STAGES],
+            ],
+        )
+    )
     for r in report["runs"]:
         if r["failed"]:
             lines += ["", f"Failed in {r['name']}: " + "; ".join(r["failed"])]
     if report.get("encoders"):
-        lines += ["", "## Encoders on the same texts", "",
-                  markdown_table(report["encoders"], ["variant", "model_id", "active_backend", "docs_per_s", "chunks_per_s",
-                                                      "cosine_min", "cosine_mean", "dense_ndcg@10", "load_seconds"])]
+        lines += [
+            "",
+            "## Encoders on the same texts",
+            "",
+            markdown_table(
+                report["encoders"],
+                [
+                    "variant",
+                    "model_id",
+                    "active_backend",
+                    "docs_per_s",
+                    "chunks_per_s",
+                    "cosine_min",
+                    "cosine_mean",
+                    "dense_ndcg@10",
+                    "load_seconds",
+                ],
+            ),
+        ]
     if report.get("llamaindex"):
         base = report["llamaindex"]
         if "error" in base:
             lines += ["", f"llama-index baseline failed: {base['error'][-500:]}"]
         else:
-            lines += ["", "## Default llama-index pipeline (same documents, own process)", "",
-                      markdown_table([base], ["documents", "chunks", "seconds", "docs_per_s", "ndcg@10", "peak_rss_mb",
-                                              "embed_batch_size"]),
-                      "", f"Hub pipeline is **{report.get('speedup_vs_llamaindex')}x** faster; dense nDCG@10 delta "
-                      f"{report.get('ndcg_delta_vs_llamaindex')} (hub minus llama-index)."]
-    lines += ["", f"Peak RSS of the bench process: {report['peak_rss_mb']} MB. "
-              f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, {report['machine']['when']}."]
+            lines += [
+                "",
+                "## Default llama-index pipeline (same documents, own process)",
+                "",
+                markdown_table(
+                    [base],
+                    ["documents", "chunks", "seconds", "docs_per_s", "ndcg@10", "peak_rss_mb", "embed_batch_size"],
+                ),
+                "",
+                f"Hub pipeline is **{report.get('speedup_vs_llamaindex')}x** faster; dense nDCG@10 delta "
+                f"{report.get('ndcg_delta_vs_llamaindex')} (hub minus llama-index).",
+            ]
+    lines += [
+        "",
+        f"Peak RSS of the bench process: {report['peak_rss_mb']} MB. "
+        f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, {report['machine']['when']}.",
+    ]
     return "\n".join(lines)
 
 
@@ -377,7 +481,9 @@ def plot_ingest(report: dict[str, Any], path: Path) -> Path | None:
     for i, r in enumerate(report["runs"]):
         left = 0.0
         other = max(r["seconds"] - sum(r["stages"].values()), 0.0)
-        for stage, colour in zip((*STAGES, "other"), ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#bbbbbb"), strict=True):
+        for stage, colour in zip(
+            (*STAGES, "other"), ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#bbbbbb"), strict=True
+        ):
             value = r["stages"].get(stage, other if stage == "other" else 0.0)
             ax.barh(2 * i, value, left=left, color=colour, label=stage if i == 0 else None)
             left += value
@@ -417,16 +523,27 @@ class StartedServer:
 def add_user(data_dir: Path, name: str, role: str, env: dict[str, str] | None = None) -> str:
     """``hub users add`` in ``data_dir``; returns the new API key (printed once on stdout)."""
     child_env = {**os.environ, **(env or {}), "HUB_DATA_DIR": str(data_dir)}
-    proc = subprocess.run([sys.executable, "-m", "hub.cli", "users", "add", name, "--role", role], env=child_env,
-                          cwd=str(Path(__file__).resolve().parents[1]), capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "users", "add", name, "--role", role],
+        env=child_env,
+        cwd=str(Path(__file__).resolve().parents[1]),
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"hub users add {name} failed: {(proc.stderr or proc.stdout)[-800:]}")
     return proc.stdout.strip().splitlines()[-1]
 
 
 @contextlib.contextmanager
-def started_server(data_dir: Path, *, corpus: Path | None = None, env: dict[str, str] | None = None,
-                   timeout: float = 300.0, log_path: Path | None = None) -> Iterator[StartedServer]:
+def started_server(
+    data_dir: Path,
+    *,
+    corpus: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300.0,
+    log_path: Path | None = None,
+) -> Iterator[StartedServer]:
     """``hub serve`` on a free loopback port over ``data_dir`` (after ``hub ingest corpus`` when
     given), as a child process, with a fresh ``msl`` user; yields once /healthz answers and stops
     the server afterwards."""
@@ -435,22 +552,34 @@ def started_server(data_dir: Path, *, corpus: Path | None = None, env: dict[str,
     child_env = {**os.environ, **(env or {}), "HUB_DATA_DIR": str(data_dir)}
     root = str(Path(__file__).resolve().parents[1])
     if corpus is not None:
-        proc = subprocess.run([sys.executable, "-m", "hub.cli", "ingest", str(corpus), "--json"], env=child_env,
-                              cwd=root, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "ingest", str(corpus), "--json"],
+            env=child_env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"hub ingest {corpus} failed: {(proc.stderr or proc.stdout)[-1500:]}")
     api_key = add_user(data_dir, f"bench-{uuid.uuid4().hex[:8]}", "msl", env)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_file = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    server = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              env=child_env, cwd=root, stdout=log_file, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=child_env,
+        cwd=root,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:
             if server.poll() is not None:
-                raise RuntimeError(f"hub serve exited with code {server.returncode} before answering"
-                                   + (f"; see {log_path}" if log_path else ""))
+                raise RuntimeError(
+                    f"hub serve exited with code {server.returncode} before answering"
+                    + (f"; see {log_path}" if log_path else "")
+                )
             try:
                 if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
                     break
@@ -471,8 +600,15 @@ def started_server(data_dir: Path, *, corpus: Path | None = None, env: dict[str,
             log_file.close()  # type: ignore[union-attr]
 
 
-def _load_level(url: str, questions: list[str], concurrency: int, requests: int, warmup: int,
-                timeout: float, api_key: str | None = None) -> dict[str, Any]:
+def _load_level(
+    url: str,
+    questions: list[str],
+    concurrency: int,
+    requests: int,
+    warmup: int,
+    timeout: float,
+    api_key: str | None = None,
+) -> dict[str, Any]:
     import httpx
 
     latencies: list[float] = []
@@ -512,12 +648,20 @@ def _load_level(url: str, questions: list[str], concurrency: int, requests: int,
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(worker, range(concurrency)))
     wall = (max(e for _, e in spans) - min(s for s, _ in spans)) if spans else 0.0
-    return {"concurrency": concurrency, "requests": requests, "ok": len(latencies), "errors": len(errors),
-            "error_examples": sorted(set(errors))[:3],
-            "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
-            "p99_ms": round(percentile(latencies, 99), 1), "mean_ms": round(float(np.mean(latencies)), 1) if latencies else None,
-            "max_ms": round(max(latencies), 1) if latencies else None, "throughput_rps": round(len(latencies) / wall, 2) if wall else None,
-            "latencies_ms": [round(x, 2) for x in latencies]}
+    return {
+        "concurrency": concurrency,
+        "requests": requests,
+        "ok": len(latencies),
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:3],
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "mean_ms": round(float(np.mean(latencies)), 1) if latencies else None,
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "throughput_rps": round(len(latencies) / wall, 2) if wall else None,
+        "latencies_ms": [round(x, 2) for x in latencies],
+    }
 
 
 def load_question_texts(path: Path) -> list[str]:
@@ -531,8 +675,16 @@ def load_question_texts(path: Path) -> list[str]:
     return texts
 
 
-def bench_ask(url: str, questions: Path, *, concurrency: list[int], requests: int, warmup: int | None = None,
-              timeout: float = 60.0, api_key: str | None = None) -> dict[str, Any]:
+def bench_ask(
+    url: str,
+    questions: Path,
+    *,
+    concurrency: list[int],
+    requests: int,
+    warmup: int | None = None,
+    timeout: float = 60.0,
+    api_key: str | None = None,
+) -> dict[str, Any]:
     """The ``hub bench ask`` report against the server at ``url`` (loopback only), as the ``msl``
     user whose ``api_key`` is given.
 
@@ -545,19 +697,45 @@ def bench_ask(url: str, questions: Path, *, concurrency: list[int], requests: in
     warmup = len(texts) if warmup is None else warmup
     health = httpx.get(f"{url}/healthz", timeout=10).json()
     levels = [_load_level(url, texts, c, requests, warmup, timeout, api_key) for c in concurrency]
-    return {"url": url, "questions_file": str(questions), "questions": len(texts), "warmup": warmup,
-            "server": health, "levels": levels, "machine": machine()}
+    return {
+        "url": url,
+        "questions_file": str(questions),
+        "questions": len(texts),
+        "warmup": warmup,
+        "server": health,
+        "levels": levels,
+        "machine": machine(),
+    }
 
 
 def ask_markdown(report: dict[str, Any]) -> str:
     rows = [{k: v for k, v in lvl.items() if k != "latencies_ms"} for lvl in report["levels"]]
-    lines = ["# Ask latency benchmark", "",
-             f"`POST /api/ask` at {report['url']}, {report['questions']} questions from `{report['questions_file']}` "
-             f"in rotation, {report['warmup']} warm-up requests per level. Server catalog: "
-             + ", ".join(f"{k} {v}" for k, v in report["server"].items() if k != "status") + ".", "",
-             markdown_table(rows, ["concurrency", "requests", "ok", "errors", "p50_ms", "p95_ms", "p99_ms", "mean_ms",
-                                   "max_ms", "throughput_rps"]),
-             "", f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, {report['machine']['when']}."]
+    lines = [
+        "# Ask latency benchmark",
+        "",
+        f"`POST /api/ask` at {report['url']}, {report['questions']} questions from `{report['questions_file']}` "
+        f"in rotation, {report['warmup']} warm-up requests per level. Server catalog: "
+        + ", ".join(f"{k} {v}" for k, v in report["server"].items() if k != "status")
+        + ".",
+        "",
+        markdown_table(
+            rows,
+            [
+                "concurrency",
+                "requests",
+                "ok",
+                "errors",
+                "p50_ms",
+                "p95_ms",
+                "p99_ms",
+                "mean_ms",
+                "max_ms",
+                "throughput_rps",
+            ],
+        ),
+        "",
+        f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, {report['machine']['when']}.",
+    ]
     for lvl in report["levels"]:
         if lvl["error_examples"]:
             lines.append(f"Errors at concurrency {lvl['concurrency']}: " + "; ".join(lvl["error_examples"]))

@@ -38,16 +38,29 @@ def _emit(report: dict[str, Any], name: str, markdown: str, out: Path, plot: Any
 
 def bench_ingest(
     corpus: Annotated[Path | None, typer.Option(help="Folder of files with sidecars (ingest_paths).")] = Path("corpus"),
-    beir: Annotated[Path | None, typer.Option(help="BEIR folder (corpus.jsonl [+ queries.jsonl, qrels/test.tsv]) for the bulk path.")] = None,
+    beir: Annotated[
+        Path | None,
+        typer.Option(help="BEIR folder (corpus.jsonl [+ queries.jsonl, qrels/test.tsv]) for the bulk path."),
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="First N BEIR documents only.")] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
     backend: Annotated[str | None, typer.Option(help="Encoder backend: torch or openvino (default: settings).")] = None,
     precision: Annotated[str | None, typer.Option(help="OpenVINO precision: auto, fp32, bf16 or int8.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Encoder batch size (default: settings).")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder for converted encoders.")] = None,
-    encoders: Annotated[str | None, typer.Option(help="Also compare encoders on the BEIR texts, e.g. 'torch,openvino:fp32,openvino:int8'.")] = None,
-    baseline_llamaindex: Annotated[bool, typer.Option("--baseline-llamaindex", help="Run the default llama-index pipeline on the BEIR corpus too.")] = False,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Any other hub setting for the runs, NAME=VALUE (repeatable), e.g. chunk_max_words=250.")] = None,
+    encoders: Annotated[
+        str | None,
+        typer.Option(help="Also compare encoders on the BEIR texts, e.g. 'torch,openvino:fp32,openvino:int8'."),
+    ] = None,
+    baseline_llamaindex: Annotated[
+        bool, typer.Option("--baseline-llamaindex", help="Run the default llama-index pipeline on the BEIR corpus too.")
+    ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Any other hub setting for the runs, NAME=VALUE (repeatable), e.g. chunk_max_words=250."
+        ),
+    ] = None,
     no_corpus: Annotated[bool, typer.Option("--no-corpus", help="Skip the files run.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
@@ -65,9 +78,16 @@ def bench_ingest(
         if path is not None and not path.is_dir():
             err.print(f"[red]{name} {path}[/] is not a folder")
             raise typer.Exit(2)
-    overrides = {k: v for k, v in {"embedding_backend": backend, "embedding_precision": precision,
-                                   "embedding_batch_size": batch_size, "embedding_cache_dir": cache_dir}.items()
-                 if v is not None}
+    overrides = {
+        k: v
+        for k, v in {
+            "embedding_backend": backend,
+            "embedding_precision": precision,
+            "embedding_batch_size": batch_size,
+            "embedding_cache_dir": cache_dir,
+        }.items()
+        if v is not None
+    }
     for item in set_ or []:
         name, sep, value = item.partition("=")
         if not sep:
@@ -85,8 +105,9 @@ def bench_ingest(
     if variants and beir is None:
         err.print("[red]--encoders needs --beir[/]")
         raise typer.Exit(2)
-    report = run(corpus, beir, limit=limit, overrides=overrides, baseline_llamaindex=baseline_llamaindex,
-                 encoders=variants)
+    report = run(
+        corpus, beir, limit=limit, overrides=overrides, baseline_llamaindex=baseline_llamaindex, encoders=variants
+    )
     _emit(report, "bench-ingest", ingest_markdown(report), out, plot_ingest, as_json)
 
 
@@ -95,12 +116,28 @@ def bench_ask(
     questions: Annotated[Path, typer.Option(help="JSONL with a 'question' per line.")] = Path("evals/questions.jsonl"),
     concurrency: Annotated[str, typer.Option(help="Comma-separated client counts.")] = "1,8",
     requests: Annotated[int, typer.Option(min=1, help="Measured requests per concurrency level.")] = 200,
-    warmup: Annotated[int | None, typer.Option(min=0, help="Unmeasured requests before each level (default: one pass over the questions).")] = None,
-    start_server: Annotated[bool, typer.Option("--start-server", help="Start `hub serve` on a free loopback port and stop it after.")] = False,
-    data_dir: Annotated[Path | None, typer.Option(help="With --start-server: data dir to serve (default: a throw-away one).")] = None,
-    corpus: Annotated[Path | None, typer.Option(help="With --start-server: ingest this folder first (default: corpus/ for a throw-away data dir).")] = None,
-    api_key: Annotated[str | None, typer.Option(
-        envvar="HUB_API_KEY", help="API key of an msl user (without --start-server; one is created with it).")] = None,
+    warmup: Annotated[
+        int | None,
+        typer.Option(min=0, help="Unmeasured requests before each level (default: one pass over the questions)."),
+    ] = None,
+    start_server: Annotated[
+        bool, typer.Option("--start-server", help="Start `hub serve` on a free loopback port and stop it after.")
+    ] = False,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="With --start-server: data dir to serve (default: a throw-away one).")
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --start-server: ingest this folder first (default: corpus/ for a throw-away data dir)."
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HUB_API_KEY", help="API key of an msl user (without --start-server; one is created with it)."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
@@ -137,8 +174,11 @@ def bench_ask(
         target = data_dir or Path(tmp)
         seed = corpus if corpus is not None else (Path("corpus") if data_dir is None else None)
         with started_server(target, corpus=seed, log_path=out / "bench-ask-server.log") as server:
-            report = run(server.url, questions, concurrency=levels, requests=requests, warmup=warmup,
-                         api_key=server.api_key)
-        report["started_server"] = {"data_dir": str(data_dir) if data_dir else "(throw-away)",
-                                    "corpus": str(seed) if seed else None}
+            report = run(
+                server.url, questions, concurrency=levels, requests=requests, warmup=warmup, api_key=server.api_key
+            )
+        report["started_server"] = {
+            "data_dir": str(data_dir) if data_dir else "(throw-away)",
+            "corpus": str(seed) if seed else None,
+        }
     _emit(report, "bench-ask", ask_markdown(report), out, plot_ask, as_json)

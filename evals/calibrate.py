@@ -31,12 +31,20 @@ def collect_features(hub: Any, questions: list[Question]) -> list[dict[str, Any]
         filters = QueryFilters(hub.clock())
         retrieval = hub.retriever.retrieve(q.question, filters, k=MAX_CHUNKS)
         chunks = hub.catalog.chunks(h.chunk_id for h in retrieval.hits)
-        allowed = [(r, h, chunks[h.chunk_id]) for r, h in enumerate(retrieval.hits)
-                   if h.chunk_id in chunks and _showable(chunks[h.chunk_id], filters)]
+        allowed = [
+            (r, h, chunks[h.chunk_id])
+            for r, h in enumerate(retrieval.hits)
+            if h.chunk_id in chunks and _showable(chunks[h.chunk_id], filters)
+        ]
         cands = composer.candidates(q.question, retrieval.query_vector, allowed) if allowed else []
-        feats = (np.array([[c.sentence_cos, c.chunk_cos, c.coverage, -c.focus_loss] for c in cands])
-                 if cands else np.zeros((0, 4)))
-        gold = np.array([(c.chunk.version.source_file, c.chunk.page) == (q.source_file, q.page) for c in cands], dtype=bool)
+        feats = (
+            np.array([[c.sentence_cos, c.chunk_cos, c.coverage, -c.focus_loss] for c in cands])
+            if cands
+            else np.zeros((0, 4))
+        )
+        gold = np.array(
+            [(c.chunk.version.source_file, c.chunk.page) == (q.source_file, q.page) for c in cands], dtype=bool
+        )
         ranks = np.array([c.hit_rank for c in cands], dtype=int)
         rows.append({"q": q, "features": feats, "gold": gold, "ranks": ranks})
     return rows
@@ -46,8 +54,13 @@ MAX_CHUNKS = 12
 
 
 def score_grid(
-    rows: list[dict[str, Any]], weights: tuple[float, ...], threshold: float, *, chunks: int = 6,
-    ratio: float = 0.85, sentences: int = 3,
+    rows: list[dict[str, Any]],
+    weights: tuple[float, ...],
+    threshold: float,
+    *,
+    chunks: int = 6,
+    ratio: float = 0.85,
+    sentences: int = 3,
 ) -> dict[str, float]:
     """Simulate the composer: read the top ``chunks`` chunks, cite up to ``sentences`` sentences
     scoring at least ``ratio`` of the best, refuse below ``threshold``."""
@@ -84,9 +97,18 @@ def search(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if wo < 0:
             continue
         for t in thresholds:
-            results.append({"w_sentence": float(ws), "w_chunk": float(wc), "w_coverage": wo, "w_focus": wf,
-                            "chunks": k, "ratio": ratio, "threshold": float(t),
-                            **score_grid(rows, (ws, wc, wo, wf), float(t), chunks=k, ratio=ratio)})
+            results.append(
+                {
+                    "w_sentence": float(ws),
+                    "w_chunk": float(wc),
+                    "w_coverage": wo,
+                    "w_focus": wf,
+                    "chunks": k,
+                    "ratio": ratio,
+                    "threshold": float(t),
+                    **score_grid(rows, (ws, wc, wo, wf), float(t), chunks=k, ratio=ratio),
+                }
+            )
     results.sort(key=lambda r: (-r["balanced"], -r["page_hit"], abs(r["w_sentence"] - 0.5)))
     return results
 

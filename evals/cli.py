@@ -20,7 +20,9 @@ def eval_qa(
     corpus: Annotated[Path, typer.Option(help="Folder of files with sidecars.")] = Path("corpus"),
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
-    setting: Annotated[list[str] | None, typer.Option("--set", help="Override a hub setting, e.g. --set chunk_max_words=80")] = None,
+    setting: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a hub setting, e.g. --set chunk_max_words=80")
+    ] = None,
     name: Annotated[str, typer.Option(help="Report file name (without extension).")] = "qa",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:

@@ -59,12 +59,20 @@ def run(beir: Path, limit: int | None = None, *, queries: bool = True) -> dict[s
         documents = [Document(text=f"{d['title']} {d['text']}".strip(), id_=d["id"]) for d in docs]
         t0 = time.perf_counter()
         index = VectorStoreIndex.from_documents(
-            documents, storage_context=StorageContext.from_defaults(vector_store=store), embed_model=embed_model,
+            documents,
+            storage_context=StorageContext.from_defaults(vector_store=store),
+            embed_model=embed_model,
             transformations=[SentenceSplitter(chunk_size=1024)],
         )
         seconds = time.perf_counter() - t0
-        report.update({"seconds": round(seconds, 2), "docs_per_s": round(len(docs) / seconds, 2),
-                       "chunks": store._collection.count(), "embed_batch_size": embed_model.embed_batch_size})
+        report.update(
+            {
+                "seconds": round(seconds, 2),
+                "docs_per_s": round(len(docs) / seconds, 2),
+                "chunks": store._collection.count(),
+                "embed_batch_size": embed_model.embed_batch_size,
+            }
+        )
         if queries and (beir / "qrels" / "test.tsv").is_file():
             report["ndcg@10"] = _ndcg(index, beir, {d["id"] for d in docs})
     report["peak_rss_mb"] = sampler.stop()

@@ -49,8 +49,17 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             raw = json.loads(line)
-            out.append(Question(str(raw["id"]), raw["question"], raw.get("answer"), raw.get("source_file"),
-                                raw.get("page"), raw.get("evidence"), raw.get("category") or "uncategorised"))
+            out.append(
+                Question(
+                    str(raw["id"]),
+                    raw["question"],
+                    raw.get("answer"),
+                    raw.get("source_file"),
+                    raw.get("page"),
+                    raw.get("evidence"),
+                    raw.get("category") or "uncategorised",
+                )
+            )
         except (json.JSONDecodeError, KeyError) as exc:
             raise ValueError(f"{path}:{n}: not a valid question line ({exc})") from exc
     return out
@@ -66,8 +75,14 @@ def evidence_recall(evidence: str | None, answer: str) -> float | None:
 
 def score_answer(q: Question, answer: Any) -> dict[str, Any]:
     cited = {(c.source_file, c.page) for c in answer.citations}
-    row: dict[str, Any] = {"id": q.id, "category": q.category, "answerable": q.answerable, "refused": answer.refused,
-                           "support": answer.support, "cited": sorted(f"{f}#{p}" for f, p in cited)}
+    row: dict[str, Any] = {
+        "id": q.id,
+        "category": q.category,
+        "answerable": q.answerable,
+        "refused": answer.refused,
+        "support": answer.support,
+        "cited": sorted(f"{f}#{p}" for f, p in cited),
+    }
     if q.answerable:
         row["page_hit"] = (q.source_file, q.page) in cited
         row["doc_hit"] = any(f == q.source_file for f, _ in cited)
@@ -87,9 +102,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         return round(sum(vals) / len(vals), 4) if vals else None
 
     return {
-        "questions": len(rows), "answerable": len(ans), "unanswerable": len(un),
-        "page_hit": share(ans, "page_hit"), "doc_hit": share(ans, "doc_hit"),
-        "evidence_recall": share(ans, "evidence_recall"), "false_refusal": share(ans, "false_refusal"),
+        "questions": len(rows),
+        "answerable": len(ans),
+        "unanswerable": len(un),
+        "page_hit": share(ans, "page_hit"),
+        "doc_hit": share(ans, "doc_hit"),
+        "evidence_recall": share(ans, "evidence_recall"),
+        "false_refusal": share(ans, "false_refusal"),
         "correct_refusal": share(un, "correct_refusal"),
     }
 
@@ -119,13 +138,17 @@ def load_corpus(hub: Any, corpus: Path) -> dict[str, Any]:
     failed = [r for r in results if r.outcome == "failed"]
     if failed:
         raise RuntimeError("corpus ingestion failed: " + "; ".join(f"{r.file}: {r.message}" for r in failed))
-    return {"seconds": round(time.perf_counter() - t, 2),
-            "files": sum(r.outcome == "ingested" for r in results),
-            "pages": sum(r.pages for r in results), "chunks": sum(r.chunks for r in results)}
+    return {
+        "seconds": round(time.perf_counter() - t, 2),
+        "files": sum(r.outcome == "ingested" for r in results),
+        "pages": sum(r.pages for r in results),
+        "chunks": sum(r.chunks for r in results),
+    }
 
 
-def evaluate(questions_file: Path, corpus: Path, overrides: dict[str, Any] | None = None,
-             data_dir: Path | None = None) -> dict[str, Any]:
+def evaluate(
+    questions_file: Path, corpus: Path, overrides: dict[str, Any] | None = None, data_dir: Path | None = None
+) -> dict[str, Any]:
     """Ingest ``corpus`` into a throw-away data dir and run the question set."""
     from hub.service import Hub
     from hub.settings import Settings
@@ -137,28 +160,48 @@ def evaluate(questions_file: Path, corpus: Path, overrides: dict[str, Any] | Non
         ingest = load_corpus(hub, corpus)
         hub.warm_up()
         report = run_qa(hub, questions)
-    report.update({"ingest": ingest, "settings": overrides or {}, "machine": machine(),
-                   "questions_file": str(questions_file), "corpus": str(corpus)})
+    report.update(
+        {
+            "ingest": ingest,
+            "settings": overrides or {},
+            "machine": machine(),
+            "questions_file": str(questions_file),
+            "corpus": str(corpus),
+        }
+    )
     return report
 
 
 def to_markdown(report: dict[str, Any]) -> str:
     s = report["summary"]
     lines = [
-        "# QA evaluation", "",
+        "# QA evaluation",
+        "",
         f"Questions: {s['questions']} ({s['answerable']} answerable, {s['unanswerable']} to refuse) "
-        f"from `{report['questions_file']}` on `{report['corpus']}`.", "",
-        markdown_table([{"metric": k, "value": v} for k, v in s.items() if k not in ("questions", "answerable", "unanswerable")],
-                       ["metric", "value"]),
-        "", "## By category", "",
-        markdown_table([{"category": c, **v} for c, v in report["by_category"].items()],
-                       ["category", "questions", "page_hit", "evidence_recall", "false_refusal", "correct_refusal"]),
-        "", f"Ask latency in process (warm): p50 {report['latency_ms']['p50']} ms, p95 {report['latency_ms']['p95']} ms.",
+        f"from `{report['questions_file']}` on `{report['corpus']}`.",
+        "",
+        markdown_table(
+            [{"metric": k, "value": v} for k, v in s.items() if k not in ("questions", "answerable", "unanswerable")],
+            ["metric", "value"],
+        ),
+        "",
+        "## By category",
+        "",
+        markdown_table(
+            [{"category": c, **v} for c, v in report["by_category"].items()],
+            ["category", "questions", "page_hit", "evidence_recall", "false_refusal", "correct_refusal"],
+        ),
+        "",
+        f"Ask latency in process (warm): p50 {report['latency_ms']['p50']} ms, p95 {report['latency_ms']['p95']} ms.",
         f"Corpus ingest: {report['ingest']['files']} files, {report['ingest']['pages']} pages, "
         f"{report['ingest']['chunks']} chunks in {report['ingest']['seconds']} s.",
         f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores.",
     ]
-    misses = [r for r in report["rows"] if (r["answerable"] and not r.get("page_hit")) or (not r["answerable"] and not r["correct_refusal"])]
+    misses = [
+        r
+        for r in report["rows"]
+        if (r["answerable"] and not r.get("page_hit")) or (not r["answerable"] and not r["correct_refusal"])
+    ]
     if misses:
         lines += ["", "## Misses", "", markdown_table(misses, ["id", "category", "refused", "support", "cited"])]
     return "\n".join(lines)

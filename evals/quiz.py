@@ -48,28 +48,64 @@ def run(corpus: Path, *, today: dt.date, sample: int, seed: int) -> dict[str, An
         chosen = random.Random(seed).sample(items, min(sample, len(items)))
         counts = hub.catalog.counts()
     return {
-        "corpus": str(corpus), "today": today.isoformat(), "seed": seed, "machine": machine(),
-        "documents": counts["documents"], "chunks": counts["chunks"],
-        "generated": run_out.generated, "kept": run_out.kept, "kept_share": run_out.kept_share,
-        "rejected": run_out.rejected, "by_type": run_out.by_type,
-        "sample": [{"type": i.type, "stem": i.stem, "options": i.options, "answer": i.answer,
-                    "explanation": i.explanation, "topic": i.topic,
-                    "citation": {"title": i.citation.title, "version": i.citation.version,
-                                 "page": i.citation.page_label, "passage": i.citation.passage}}
-                   for i in chosen],
+        "corpus": str(corpus),
+        "today": today.isoformat(),
+        "seed": seed,
+        "machine": machine(),
+        "documents": counts["documents"],
+        "chunks": counts["chunks"],
+        "generated": run_out.generated,
+        "kept": run_out.kept,
+        "kept_share": run_out.kept_share,
+        "rejected": run_out.rejected,
+        "by_type": run_out.by_type,
+        "sample": [
+            {
+                "type": i.type,
+                "stem": i.stem,
+                "options": i.options,
+                "answer": i.answer,
+                "explanation": i.explanation,
+                "topic": i.topic,
+                "citation": {
+                    "title": i.citation.title,
+                    "version": i.citation.version,
+                    "page": i.citation.page_label,
+                    "passage": i.citation.passage,
+                },
+            }
+            for i in chosen
+        ],
     }
 
 
 def to_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# Quiz items from `{report['corpus']}`", "",
-             f"As of {report['today']}: {report['documents']} documents, {report['chunks']} chunks. "
-             f"Generated **{report['generated']}** candidate items, kept **{report['kept']}** "
-             f"(**{report['kept_share']:.1%}**).", "", "## Rejections by check", ""]
+    lines = [
+        f"# Quiz items from `{report['corpus']}`",
+        "",
+        f"As of {report['today']}: {report['documents']} documents, {report['chunks']} chunks. "
+        f"Generated **{report['generated']}** candidate items, kept **{report['kept']}** "
+        f"(**{report['kept_share']:.1%}**).",
+        "",
+        "## Rejections by check",
+        "",
+    ]
     lines.append(markdown_table([{"check": k, "items": v} for k, v in report["rejected"].items()], ["check", "items"]))
     lines += ["", "## By type", ""]
-    lines.append(markdown_table([{"type": t, "generated": v["generated"], "kept": v["kept"],
-                                  "kept share": v["kept"] / v["generated"] if v["generated"] else 0.0}
-                                 for t, v in report["by_type"].items()], ["type", "generated", "kept", "kept share"]))
+    lines.append(
+        markdown_table(
+            [
+                {
+                    "type": t,
+                    "generated": v["generated"],
+                    "kept": v["kept"],
+                    "kept share": v["kept"] / v["generated"] if v["generated"] else 0.0,
+                }
+                for t, v in report["by_type"].items()
+            ],
+            ["type", "generated", "kept", "kept share"],
+        )
+    )
     lines += ["", f"## {len(report['sample'])} random kept items (seed {report['seed']})", ""]
     for n, item in enumerate(report["sample"], 1):
         c = item["citation"]
@@ -77,7 +113,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         if item["options"]:
             lines.append(f"   - options: {' | '.join(item['options'])}")
         lines.append(f"   - answer: {item['answer']}")
-        lines.append(f"   - source: {c['title']}, version {c['version']}, {c['page']}: \"{c['passage']}\"")
+        lines.append(f'   - source: {c["title"]}, version {c["version"]}, {c["page"]}: "{c["passage"]}"')
     return "\n".join(lines) + "\n"
 
 
@@ -87,8 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports"), help="Where the JSON and Markdown go.")
     parser.add_argument("--sample", type=int, default=10, help="Kept items to show.")
     parser.add_argument("--seed", type=int, default=7, help="Seed of the sample.")
-    parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 25),
-                        help="Date that decides which versions are current (YYYY-MM-DD).")
+    parser.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=dt.date(2026, 11, 25),
+        help="Date that decides which versions are current (YYYY-MM-DD).",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

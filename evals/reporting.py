@@ -20,8 +20,12 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:

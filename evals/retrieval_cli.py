@@ -37,8 +37,14 @@ from evals.beir import (
 )
 from evals.reporting import machine, markdown_table, write_report
 
-RETRIEVAL_FIELDS = ("retrieval_mode", "retrieval_candidates", "retrieval_fusion", "rrf_k", "dense_weight",
-                    "lexical_weight")
+RETRIEVAL_FIELDS = (
+    "retrieval_mode",
+    "retrieval_candidates",
+    "retrieval_fusion",
+    "rrf_k",
+    "dense_weight",
+    "lexical_weight",
+)
 
 
 def _settings_summary(settings: Any) -> dict[str, Any]:
@@ -55,8 +61,11 @@ def _configs(hub: Any, mode: str) -> list[tuple[str, str, Any]]:
     """(name, mode, retriever) to evaluate; all share the hub's index."""
     if mode != "all":
         return [(mode, mode, hub.retriever)]
-    configs: list[tuple[str, str, Any]] = [("lexical", "lexical", hub.retriever), ("dense", "dense", hub.retriever),
-                                           ("hybrid", "hybrid", hub.retriever)]
+    configs: list[tuple[str, str, Any]] = [
+        ("lexical", "lexical", hub.retriever),
+        ("dense", "dense", hub.retriever),
+        ("hybrid", "hybrid", hub.retriever),
+    ]
     baseline = _rrf_baseline(hub)
     if baseline is not None:
         configs.append(("hybrid, RRF k=60 1:1 (old default)", "hybrid", baseline))
@@ -69,15 +78,26 @@ def _rrf_baseline(hub: Any) -> Any:
 
     r = hub.retriever
     try:
-        return HybridRetriever(r.encoder, r.dense, r.lexical, mode="hybrid", candidates=50, rrf_k=60,
-                               dense_weight=1.0, lexical_weight=1.0, fusion="rrf")
+        return HybridRetriever(
+            r.encoder,
+            r.dense,
+            r.lexical,
+            mode="hybrid",
+            candidates=50,
+            rrf_k=60,
+            dense_weight=1.0,
+            lexical_weight=1.0,
+            fusion="rrf",
+        )
     except TypeError:  # a retriever without the fusion option: it is RRF already
-        return HybridRetriever(r.encoder, r.dense, r.lexical, mode="hybrid", candidates=50, rrf_k=60,
-                               dense_weight=1.0, lexical_weight=1.0)
+        return HybridRetriever(
+            r.encoder, r.dense, r.lexical, mode="hybrid", candidates=50, rrf_k=60, dense_weight=1.0, lexical_weight=1.0
+        )
 
 
-def evaluate_beir(dataset: BeirDataset, data_dir: Path, *, mode: str = "all", console: Console | None = None,
-                  quiet: bool = False) -> tuple[dict[str, Any], dict[str, ModeRun]]:
+def evaluate_beir(
+    dataset: BeirDataset, data_dir: Path, *, mode: str = "all", console: Console | None = None, quiet: bool = False
+) -> tuple[dict[str, Any], dict[str, ModeRun]]:
     """Index ``dataset`` in ``data_dir`` through a real :class:`~hub.service.Hub` and score each configuration."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -100,20 +120,32 @@ def evaluate_beir(dataset: BeirDataset, data_dir: Path, *, mode: str = "all", co
             task = progress.add_task(f"search {name}", total=len(dataset.queries))
             previous, hub.retriever = hub.retriever, retriever
             try:
-                mode_run = search_all(hub, dataset, config_mode, today=today,
-                                      on_query=lambda t=task: progress.update(t, advance=1))
+                mode_run = search_all(
+                    hub, dataset, config_mode, today=today, on_query=lambda t=task: progress.update(t, advance=1)
+                )
             finally:
                 hub.retriever = previous
             mode_run.name = name
             runs[name] = mode_run
-            rows.append({"configuration": name, "mode": config_mode, **score_run(dataset.qrels, mode_run.run),
-                         "ms_per_query": mode_run.latency()})
+            rows.append(
+                {
+                    "configuration": name,
+                    "mode": config_mode,
+                    **score_run(dataset.qrels, mode_run.run),
+                    "ms_per_query": mode_run.latency(),
+                }
+            )
     report = {
-        "dataset": dataset.name, "split": dataset.split, "queries": len(dataset.queries),
-        "documents": len(dataset.corpus), "ingest": ingest, "settings": _settings_summary(settings),
+        "dataset": dataset.name,
+        "split": dataset.split,
+        "queries": len(dataset.queries),
+        "documents": len(dataset.corpus),
+        "ingest": ingest,
+        "settings": _settings_summary(settings),
         "retriever": _retriever_summary(hub.retriever),
-        "configurations": rows, "references_ndcg@10": dict(SCIFACT_REFERENCES) if "scifact" in dataset.name.lower()
-        else {}, "machine": machine(),
+        "configurations": rows,
+        "references_ndcg@10": dict(SCIFACT_REFERENCES) if "scifact" in dataset.name.lower() else {},
+        "machine": machine(),
     }
     return report, runs
 
@@ -122,26 +154,41 @@ def to_markdown(report: dict[str, Any], plot_name: str | None = None) -> str:
     def stages(r: dict[str, Any]) -> str:
         return ", ".join(f"{k} {v:.1f}" for k, v in r["ms_per_query"].get("stages_mean", {}).items())
 
-    rows = [{**r, "p50 ms": r["ms_per_query"]["p50"], "mean ms": r["ms_per_query"]["mean"],
-             "stages (mean ms)": stages(r)} for r in report["configurations"]]
+    rows = [
+        {**r, "p50 ms": r["ms_per_query"]["p50"], "mean ms": r["ms_per_query"]["mean"], "stages (mean ms)": stages(r)}
+        for r in report["configurations"]
+    ]
     ing = report["ingest"]
     lines = [
-        f"# Retrieval evaluation: {report['dataset']} ({report['split']})", "",
+        f"# Retrieval evaluation: {report['dataset']} ({report['split']})",
+        "",
         f"{report['queries']} queries, {report['documents']} documents "
-        f"({ing.get('index_chunks', '?')} chunks). Metrics by `ranx`; a document ranks at its best chunk.", "",
-        markdown_table(rows, ["configuration", *METRICS, "p50 ms", "mean ms", "stages (mean ms)"]), "",
-        "ms/query: `HybridRetriever.retrieve` in process, warm, query encoding included.", "",
+        f"({ing.get('index_chunks', '?')} chunks). Metrics by `ranx`; a document ranks at its best chunk.",
+        "",
+        markdown_table(rows, ["configuration", *METRICS, "p50 ms", "mean ms", "stages (mean ms)"]),
+        "",
+        "ms/query: `HybridRetriever.retrieve` in process, warm, query encoding included.",
+        "",
         "Retrieval settings: " + ", ".join(f"`{k}={v}`" for k, v in report["settings"].items()) + ".",
         "The `hybrid` row is the hub's retriever as built from them: "
-        + ", ".join(f"`{k}={v}`" for k, v in report["retriever"].items()) + ".",
+        + ", ".join(f"`{k}={v}`" for k, v in report["retriever"].items())
+        + ".",
     ]
     if report["references_ndcg@10"]:
-        lines += ["", "## Reference nDCG@10 (published, and measured elsewhere on this kind of machine)", "",
-                  markdown_table([{"system": k, "ndcg@10": v} for k, v in report["references_ndcg@10"].items()],
-                                 ["system", "ndcg@10"])]
-    lines += ["", f"Ingest: {ing.get('documents', 0)} new documents, {ing.get('unchanged', 0)} already indexed, "
-              f"{ing.get('total_seconds')} s ({ing.get('seconds')}).",
-              f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores."]
+        lines += [
+            "",
+            "## Reference nDCG@10 (published, and measured elsewhere on this kind of machine)",
+            "",
+            markdown_table(
+                [{"system": k, "ndcg@10": v} for k, v in report["references_ndcg@10"].items()], ["system", "ndcg@10"]
+            ),
+        ]
+    lines += [
+        "",
+        f"Ingest: {ing.get('documents', 0)} new documents, {ing.get('unchanged', 0)} already indexed, "
+        f"{ing.get('total_seconds')} s ({ing.get('seconds')}).",
+        f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores.",
+    ]
     if plot_name:
         lines += ["", f"![nDCG@10 per configuration]({plot_name})"]
     return "\n".join(lines)
@@ -168,11 +215,11 @@ def plot(report: dict[str, Any], path: Path) -> None:
     low = max(0.0, min(everything, default=0.0) - 0.1)
     ax.set_ylim(low, min(1.0, max(everything, default=1.0) + 0.05))
     ax.set_ylabel("nDCG@10")
-    ax.set_title(f"{report['dataset']} {report['split']}: nDCG@10, {report['queries']} queries "
-                 f"(axis starts at {low:.2f})")
+    ax.set_title(
+        f"{report['dataset']} {report['split']}: nDCG@10, {report['queries']} queries (axis starts at {low:.2f})"
+    )
     if refs:
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="reference nDCG@10",
-                  title_fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="reference nDCG@10", title_fontsize=8)
     plt.setp(ax.get_xticklabels(), rotation=12, ha="right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,8 +234,10 @@ def eval_retrieval(
     run_out: Annotated[Path | None, typer.Option(help="Write a TREC run file (top 100 per query).")] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
     limit_docs: Annotated[int | None, typer.Option(help="Index at most N documents (judged ones first).")] = None,
-    index_dir: Annotated[Path | None, typer.Option(
-        help="Keep the index in this data dir and reuse it next time; default: a throw-away temp dir.")] = None,
+    index_dir: Annotated[
+        Path | None,
+        typer.Option(help="Keep the index in this data dir and reuse it next time; default: a throw-away temp dir."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -245,13 +294,27 @@ def tune_markdown(report: dict[str, Any]) -> str:
     fus = sorted((r for r in rows if r["stage"] == "fusion"), key=lambda r: -r["ndcg@10"])
     bm25 = ["k1", "b", "title_weight"]
     fusion = ["fusion", "depth", "rrf_k", "dense_weight", "lexical_weight"]
-    return "\n".join([
-        f"# Retrieval tuning: {report['dataset']} ({report['split']}, {report['queries']} queries)", "",
-        "## Dense alone", "", markdown_table(dense, cols), "",
-        "## BM25 alone", "", markdown_table(lex, [*bm25, *cols, "lexical_ms"]), "",
-        "## Hybrid, RRF k=60 1:1 depth 100, per BM25 setting", "", markdown_table(hyb, [*bm25, *cols]), "",
-        f"## Fusion grid (best 25 of {len(fus)})", "", markdown_table(fus[:25], [*bm25, *fusion, *cols]),
-    ])
+    return "\n".join(
+        [
+            f"# Retrieval tuning: {report['dataset']} ({report['split']}, {report['queries']} queries)",
+            "",
+            "## Dense alone",
+            "",
+            markdown_table(dense, cols),
+            "",
+            "## BM25 alone",
+            "",
+            markdown_table(lex, [*bm25, *cols, "lexical_ms"]),
+            "",
+            "## Hybrid, RRF k=60 1:1 depth 100, per BM25 setting",
+            "",
+            markdown_table(hyb, [*bm25, *cols]),
+            "",
+            f"## Fusion grid (best 25 of {len(fus)})",
+            "",
+            markdown_table(fus[:25], [*bm25, *fusion, *cols]),
+        ]
+    )
 
 
 def eval_retrieval_tune(
@@ -284,8 +347,7 @@ def eval_retrieval_tune(
         except BeirFormatError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from exc
-        report = tune(hub, dataset, today=dt.date.today(), cache_dir=index_dir,
-                      on_step=lambda msg: status.update(msg))
+        report = tune(hub, dataset, today=dt.date.today(), cache_dir=index_dir, on_step=lambda msg: status.update(msg))
     report["machine"] = machine()
     name = f"retrieval-tune-{dataset.name}-{split}"
     json_path, md_path = write_report(out, name, report, tune_markdown(report))

@@ -76,8 +76,12 @@ class ComposerConfig:
     w_focus: float = 0.0
 
     def score(self, sentence_cos: float, chunk_cos: float, coverage: float, focus_loss: float = 0.0) -> float:
-        return (self.w_sentence * sentence_cos + self.w_chunk * chunk_cos + self.w_coverage * coverage
-                - self.w_focus * focus_loss)
+        return (
+            self.w_sentence * sentence_cos
+            + self.w_chunk * chunk_cos
+            + self.w_coverage * coverage
+            - self.w_focus * focus_loss
+        )
 
 
 @dataclass
@@ -155,26 +159,45 @@ class AnswerComposer:
             if hit.chunk_id in chunks and _showable(chunks[hit.chunk_id], filters)
         ]
         retrieved = [
-            {"chunk_id": h.chunk_id, "score": round(h.score, 6), "dense": h.dense, "lexical": h.lexical,
-             "version_id": c.version_id, "page": c.page}
+            {
+                "chunk_id": h.chunk_id,
+                "score": round(h.score, 6),
+                "dense": h.dense,
+                "lexical": h.lexical,
+                "version_id": c.version_id,
+                "page": c.page,
+            }
             for _, h, c in allowed
         ]
         if not allowed:
             return Answer(
-                answer=REFUSAL_TEXT, refused=True, retrieved=retrieved,
+                answer=REFUSAL_TEXT,
+                refused=True,
+                retrieved=retrieved,
                 reason="No approved, current content matched the question"
-                + (" with the chosen filters" if filters.product or filters.doc_type or filters.therapeutic_area else "")
+                + (
+                    " with the chosen filters"
+                    if filters.product or filters.doc_type or filters.therapeutic_area
+                    else ""
+                )
                 + ". Rephrase it, widen the filters, or send a medical-information request.",
             )
         candidates = self.candidates(question, query_vector, allowed)
         if not candidates:
-            return Answer(answer=REFUSAL_TEXT, refused=True, retrieved=retrieved,
-                          reason="The matching content holds no complete sentences to quote.")
+            return Answer(
+                answer=REFUSAL_TEXT,
+                refused=True,
+                retrieved=retrieved,
+                reason="The matching content holds no complete sentences to quote.",
+            )
         best = candidates[0]
         cfg = self.config
         if best.score < cfg.threshold:
             return Answer(
-                answer=REFUSAL_TEXT, refused=True, retrieved=retrieved, support=round(best.score, 4),
+                answer=REFUSAL_TEXT,
+                refused=True,
+                retrieved=retrieved,
+                support=round(best.score, 4),
                 reason=(
                     f"The closest approved content does not support an answer (support {best.score:.2f}, "
                     f"needed {cfg.threshold:.2f}). Consider a medical-information request."
@@ -185,12 +208,15 @@ class AnswerComposer:
         for n, cand in enumerate(chosen, start=1):
             parts.append(f"{cand.text} [{n}]")
             citations.append(_citation(n, cand))
-        return Answer(answer=" ".join(parts), refused=False, citations=citations,
-                      support=round(best.score, 4), retrieved=retrieved)
+        return Answer(
+            answer=" ".join(parts),
+            refused=False,
+            citations=citations,
+            support=round(best.score, 4),
+            retrieved=retrieved,
+        )
 
-    def candidates(
-        self, question: str, qvec: np.ndarray, allowed: list[tuple[int, Hit, ChunkRow]]
-    ) -> list[_Candidate]:
+    def candidates(self, question: str, qvec: np.ndarray, allowed: list[tuple[int, Hit, ChunkRow]]) -> list[_Candidate]:
         """Every quotable unit of the allowed chunks with its features, best support first."""
         q_terms = question_terms(question, self.terms)
         idf = self.terms.idf(q_terms)
@@ -291,9 +317,18 @@ def _citation(n: int, cand: _Candidate) -> Citation:
     v = chunk.version
     unit = "slide" if v.media_type == "pptx" else "page"
     return Citation(
-        n=n, document_id=v.document_id, version_id=v.id, title=v.document.title, version=v.version_label,
-        source_file=v.source_file, page=chunk.page, page_label=f"{unit} {chunk.page}", section=chunk.section,
-        quote=cand.text, score=round(cand.score, 4), chunk_id=chunk.id,
+        n=n,
+        document_id=v.document_id,
+        version_id=v.id,
+        title=v.document.title,
+        version=v.version_label,
+        source_file=v.source_file,
+        page=chunk.page,
+        page_label=f"{unit} {chunk.page}",
+        section=chunk.section,
+        quote=cand.text,
+        score=round(cand.score, 4),
+        chunk_id=chunk.id,
     )
 
 

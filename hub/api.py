@@ -53,8 +53,9 @@ class AskRequest(BaseModel):
 
     def to_filters(self) -> AskFilters:
         f = self.filters or AskFiltersIn()
-        return AskFilters(self.product or f.product, self.doc_type or f.doc_type,
-                          self.therapeutic_area or f.therapeutic_area)
+        return AskFilters(
+            self.product or f.product, self.doc_type or f.doc_type, self.therapeutic_area or f.therapeutic_area
+        )
 
 
 class VersionOut(BaseModel):
@@ -81,11 +82,25 @@ class VersionOut(BaseModel):
     @classmethod
     def of(cls, v: Version, today: dt.date) -> VersionOut:
         return cls(
-            id=v.id, version=v.version_label, status=v.status, status_reason=v.status_reason, doc_type=v.doc_type,
-            product=v.product, therapeutic_area=v.therapeutic_area, approval_id=v.approval_id, owner=v.owner,
-            effective_date=v.effective_date, expiry_date=v.expiry_date, source_file=v.source_file,
-            media_type=v.media_type, sha256=v.sha256, pages=v.page_count, chunks=v.chunk_count,
-            created_at=v.created_at, status_changed_at=v.status_changed_at, retrievable=v.is_retrievable(today),
+            id=v.id,
+            version=v.version_label,
+            status=v.status,
+            status_reason=v.status_reason,
+            doc_type=v.doc_type,
+            product=v.product,
+            therapeutic_area=v.therapeutic_area,
+            approval_id=v.approval_id,
+            owner=v.owner,
+            effective_date=v.effective_date,
+            expiry_date=v.expiry_date,
+            source_file=v.source_file,
+            media_type=v.media_type,
+            sha256=v.sha256,
+            pages=v.page_count,
+            chunks=v.chunk_count,
+            created_at=v.created_at,
+            status_changed_at=v.status_changed_at,
+            retrievable=v.is_retrievable(today),
         )
 
 
@@ -190,12 +205,10 @@ def _pick_version(doc: Document, version_id: str | None, wanted: Sequence[str], 
         candidates = [v for v in doc.versions if v.status == status]
         if candidates:
             return candidates[-1]
-    raise Conflict(f"document '{doc.id}' has no {' or '.join(wanted)} version to {action}; "
-                   "name one with version_id")
+    raise Conflict(f"document '{doc.id}' has no {' or '.join(wanted)} version to {action}; name one with version_id")
 
 
-def create_app(settings: Settings | None = None, hub: Hub | None = None,
-               routers: Sequence[APIRouter] = ()) -> FastAPI:
+def create_app(settings: Settings | None = None, hub: Hub | None = None, routers: Sequence[APIRouter] = ()) -> FastAPI:
     """The FastAPI app. Builds the :class:`Hub` at start-up unless one is passed in (tests, UI).
 
     ``routers`` are included as they are (feature routers, e.g. learning, guard their routes
@@ -221,8 +234,14 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None,
     @app.exception_handler(HubError)
     async def hub_error(_: Request, exc: HubError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return _error(exc.status_code, exc.message, headers, kind=type(exc).__name__,
-                      field=getattr(exc, "field", None), file=getattr(exc, "file", None))
+        return _error(
+            exc.status_code,
+            exc.message,
+            headers,
+            kind=type(exc).__name__,
+            field=getattr(exc, "field", None),
+            file=getattr(exc, "file", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -253,46 +272,64 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None,
     # --- documents ----------------------------------------------------------------------------
 
     @app.get("/api/documents", response_model=list[DocumentOut], tags=["documents"])
-    def list_documents(request: Request,
-                       _: Annotated[Principal, Depends(require(*READ_DOCUMENTS))]) -> list[DocumentOut]:
+    def list_documents(
+        request: Request, _: Annotated[Principal, Depends(require(*READ_DOCUMENTS))]
+    ) -> list[DocumentOut]:
         hub = the_hub(request)
         today = hub.clock()
         return [DocumentOut.of(d, today) for d in hub.catalog.list_documents()]
 
     @app.get("/api/documents/{document_id}", response_model=DocumentOut, tags=["documents"])
-    def get_document(document_id: str, request: Request,
-                     _: Annotated[Principal, Depends(require(*READ_DOCUMENTS))]) -> DocumentOut:
+    def get_document(
+        document_id: str, request: Request, _: Annotated[Principal, Depends(require(*READ_DOCUMENTS))]
+    ) -> DocumentOut:
         hub = the_hub(request)
         return DocumentOut.of(hub.catalog.get_document(document_id), hub.clock())
 
     @app.get("/api/documents/{document_id}/versions", response_model=list[VersionOut], tags=["documents"])
-    def document_versions(document_id: str, request: Request,
-                          _: Annotated[Principal, Depends(require(*READ_DOCUMENTS))]) -> list[VersionOut]:
+    def document_versions(
+        document_id: str, request: Request, _: Annotated[Principal, Depends(require(*READ_DOCUMENTS))]
+    ) -> list[VersionOut]:
         """Every version of the document, oldest first, with its state and why it changed."""
         hub = the_hub(request)
         today = hub.clock()
         return [VersionOut.of(v, today) for v in hub.catalog.get_document(document_id).versions]
 
     @app.post("/api/documents/{document_id}/approve", response_model=StatusChange, tags=["documents"])
-    def approve_document(document_id: str, request: Request,
-                         who: Annotated[Principal, Depends(require(*MANAGE_CONTENT))],
-                         body: ApproveRequest | None = None) -> StatusChange:
+    def approve_document(
+        document_id: str,
+        request: Request,
+        who: Annotated[Principal, Depends(require(*MANAGE_CONTENT))],
+        body: ApproveRequest | None = None,
+    ) -> StatusChange:
         hub = the_hub(request)
-        version = _pick_version(hub.catalog.get_document(document_id), (body or ApproveRequest()).version_id,
-                                [Status.draft], "approve")
+        version = _pick_version(
+            hub.catalog.get_document(document_id), (body or ApproveRequest()).version_id, [Status.draft], "approve"
+        )
         superseded = hub.set_status(version.id, Status.approved, actor=who)
-        return StatusChange(document_id=document_id, version_id=version.id, version=version.version_label,
-                            status=Status.approved, superseded=superseded)
+        return StatusChange(
+            document_id=document_id,
+            version_id=version.id,
+            version=version.version_label,
+            status=Status.approved,
+            superseded=superseded,
+        )
 
     @app.post("/api/documents/{document_id}/withdraw", response_model=StatusChange, tags=["documents"])
-    def withdraw_document(document_id: str, body: WithdrawRequest, request: Request,
-                          who: Annotated[Principal, Depends(require(*MANAGE_CONTENT))]) -> StatusChange:
+    def withdraw_document(
+        document_id: str,
+        body: WithdrawRequest,
+        request: Request,
+        who: Annotated[Principal, Depends(require(*MANAGE_CONTENT))],
+    ) -> StatusChange:
         hub = the_hub(request)
-        version = _pick_version(hub.catalog.get_document(document_id), body.version_id,
-                                [Status.approved, Status.draft], "withdraw")
+        version = _pick_version(
+            hub.catalog.get_document(document_id), body.version_id, [Status.approved, Status.draft], "withdraw"
+        )
         hub.set_status(version.id, Status.withdrawn, actor=who, reason=body.reason)
-        return StatusChange(document_id=document_id, version_id=version.id, version=version.version_label,
-                            status=Status.withdrawn)
+        return StatusChange(
+            document_id=document_id, version_id=version.id, version=version.version_label, status=Status.withdrawn
+        )
 
     @app.post("/api/documents", status_code=201, tags=["documents"])
     async def upload_document(
@@ -321,9 +358,18 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None,
                 raise InvalidInput(f"the metadata field is not valid JSON: {exc.msg}", field="metadata") from exc
             if not isinstance(raw, dict):
                 raise InvalidInput("the metadata field must be a JSON object", field="metadata")
-        fields = dict(title=title, doc_type=doc_type, product=product, therapeutic_area=therapeutic_area,
-                      version=version, approval_id=approval_id, status=status, effective_date=effective_date,
-                      expiry_date=expiry_date, owner=owner)
+        fields = dict(
+            title=title,
+            doc_type=doc_type,
+            product=product,
+            therapeutic_area=therapeutic_area,
+            version=version,
+            approval_id=approval_id,
+            status=status,
+            effective_date=effective_date,
+            expiry_date=expiry_date,
+            owner=owner,
+        )
         raw.update({k: v for k, v in fields.items() if v not in (None, "")})
         try:
             meta = parse_metadata(raw, file=name)
@@ -334,7 +380,9 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None,
         if len(data) > limit:
             raise FileTooLargeError(
                 f"{name} is larger than the {limit / 2**20:.0f} MiB upload limit; split the file or ask an "
-                "admin to raise HUB_MAX_UPLOAD_MB", file=name)
+                "admin to raise HUB_MAX_UPLOAD_MB",
+                file=name,
+            )
         from starlette.concurrency import run_in_threadpool
 
         result: IngestResult = await run_in_threadpool(hub.ingestion.ingest_bytes, data, name, meta, actor=who)
@@ -361,9 +409,18 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None,
     ) -> list[AuditEntry]:
         """Audit records matching every filter, oldest first unless ``newest_first`` (dates are inclusive UTC days)."""
         return the_hub(request).audit.query(
-            date_from=date_from, date_to=date_to, user=user, product=product, event=event,
-            refused_only=refused_only, flagged_only=flagged_only, unreviewed_only=unreviewed_only,
-            limit=limit, offset=offset, newest_first=newest_first)
+            date_from=date_from,
+            date_to=date_to,
+            user=user,
+            product=product,
+            event=event,
+            refused_only=refused_only,
+            flagged_only=flagged_only,
+            unreviewed_only=unreviewed_only,
+            limit=limit,
+            offset=offset,
+            newest_first=newest_first,
+        )
 
     @app.get("/api/audit/verify", response_model=VerifyResult, tags=["audit"])
     def audit_verify(request: Request, _: Annotated[Principal, Depends(require(*AUDIT))]) -> VerifyResult:
@@ -382,33 +439,39 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None,
         unreviewed_only: bool = False,
     ) -> list[AuditEntry]:
         """A random sample of answer records to review (``seed`` makes it reproducible)."""
-        return the_hub(request).audit.sample(n, seed, date_from=date_from, date_to=date_to, product=product,
-                                             unreviewed_only=unreviewed_only)
+        return the_hub(request).audit.sample(
+            n, seed, date_from=date_from, date_to=date_to, product=product, unreviewed_only=unreviewed_only
+        )
 
-    @app.get("/api/audit/export", tags=["audit"],
-             responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
-    def audit_export(request: Request, who: Annotated[Principal, Depends(require(*AUDIT))],
-                     format: Literal["csv", "json"] = "json") -> Response:
+    @app.get(
+        "/api/audit/export", tags=["audit"], responses={200: {"content": {"text/csv": {}, "application/json": {}}}}
+    )
+    def audit_export(
+        request: Request, who: Annotated[Principal, Depends(require(*AUDIT))], format: Literal["csv", "json"] = "json"
+    ) -> Response:
         """The whole log with its hashes; check it offline with `hub audit verify-export FILE`."""
         hub = the_hub(request)
         data = hub.audit.export(format, actor=who)
         stamp = hub.now().strftime("%Y%m%dT%H%M%SZ")
         media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
-        return Response(data, media_type=media,
-                        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.{format}"'})
+        return Response(
+            data, media_type=media, headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.{format}"'}
+        )
 
     @app.get("/api/audit/{record_id}", response_model=AuditEntry, tags=["audit"])
     def audit_get(record_id: str, request: Request, _: Annotated[Principal, Depends(require(*AUDIT))]) -> AuditEntry:
         return the_hub(request).audit.get(record_id)
 
     @app.get("/api/audit/{record_id}/reviews", response_model=list[AuditEntry], tags=["audit"])
-    def audit_reviews(record_id: str, request: Request,
-                      _: Annotated[Principal, Depends(require(*AUDIT))]) -> list[AuditEntry]:
+    def audit_reviews(
+        record_id: str, request: Request, _: Annotated[Principal, Depends(require(*AUDIT))]
+    ) -> list[AuditEntry]:
         return the_hub(request).audit.reviews(record_id)
 
     @app.post("/api/audit/{record_id}/reviews", response_model=AuditEntry, status_code=201, tags=["audit"])
-    def audit_add_review(record_id: str, body: ReviewIn, request: Request,
-                         who: Annotated[Principal, Depends(require(*AUDIT))]) -> AuditEntry:
+    def audit_add_review(
+        record_id: str, body: ReviewIn, request: Request, who: Annotated[Principal, Depends(require(*AUDIT))]
+    ) -> AuditEntry:
         """Add a review as a new record pointing at ``record_id`` (the reviewed record is never changed)."""
         return the_hub(request).audit.add_review(record_id, who, body.status, body.comment)
 
@@ -419,15 +482,17 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None,
         return the_hub(request).users.list()
 
     @app.post("/api/users", response_model=UserCreated, status_code=201, tags=["users"])
-    def users_add(body: UserCreate, request: Request,
-                  who: Annotated[Principal, Depends(require(*MANAGE_USERS))]) -> UserCreated:
+    def users_add(
+        body: UserCreate, request: Request, who: Annotated[Principal, Depends(require(*MANAGE_USERS))]
+    ) -> UserCreated:
         """Create a user; the response holds the API key, shown this once."""
         user, key = the_hub(request).users.add(body.name, body.role, body.password, actor=who)
         return UserCreated(user=user, api_key=key)
 
     @app.post("/api/users/{name}/disable", response_model=UserOut, tags=["users"])
-    def users_disable(name: str, request: Request,
-                      who: Annotated[Principal, Depends(require(*MANAGE_USERS))]) -> UserOut:
+    def users_disable(
+        name: str, request: Request, who: Annotated[Principal, Depends(require(*MANAGE_USERS))]
+    ) -> UserOut:
         return the_hub(request).users.disable(name, actor=who)
 
     from hub.learning.api import router as learning_router

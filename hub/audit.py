@@ -47,8 +47,21 @@ GENESIS = "0" * 64
 
 ANSWER_EVENTS = ("answer.given", "answer.refused")
 REVIEW_STATUSES = ("reviewed_ok", "flagged")
-EXPORT_FIELDS = ("seq", "id", "ts", "event", "actor", "role", "subject", "product", "refused", "flagged",
-                 "payload", "prev_hash", "hash")
+EXPORT_FIELDS = (
+    "seq",
+    "id",
+    "ts",
+    "event",
+    "actor",
+    "role",
+    "subject",
+    "product",
+    "refused",
+    "flagged",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 MAX_COMMENT_CHARS = 4000
 
 
@@ -106,8 +119,10 @@ for _op in ("UPDATE", "DELETE"):
     event.listen(
         AuditRow.__table__,
         "after_create",
-        DDL(f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{_op.lower()} BEFORE {_op} ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END").execute_if(dialect="sqlite"),
+        DDL(
+            f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{_op.lower()} BEFORE {_op} ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        ).execute_if(dialect="sqlite"),
     )
 
 
@@ -130,9 +145,21 @@ class AuditEntry(BaseModel):
 
     @classmethod
     def of(cls, row: AuditRow) -> AuditEntry:
-        return cls(seq=row.seq, id=row.id, ts=row.ts, event=row.event, actor=row.actor, role=row.role,
-                   subject=row.subject, product=row.product, refused=bool(row.refused), flagged=bool(row.flagged),
-                   payload=json.loads(row.payload), prev_hash=row.prev_hash, hash=row.hash)
+        return cls(
+            seq=row.seq,
+            id=row.id,
+            ts=row.ts,
+            event=row.event,
+            actor=row.actor,
+            role=row.role,
+            subject=row.subject,
+            product=row.product,
+            refused=bool(row.refused),
+            flagged=bool(row.flagged),
+            payload=json.loads(row.payload),
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
 
     def hashed_fields(self) -> dict[str, Any]:
         return self.model_dump()
@@ -180,8 +207,9 @@ class AuditLog:
         flagged: bool = False,
     ) -> AuditEntry:
         """Append one record to the chain and return it (with its seq and hash)."""
-        return self.append_many([(event, actor, payload, dict(subject=subject, product=product, refused=refused,
-                                                                flagged=flagged))])[0]
+        return self.append_many(
+            [(event, actor, payload, dict(subject=subject, product=product, refused=refused, flagged=flagged))]
+        )[0]
 
     def append_many(
         self, items: Sequence[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]]
@@ -221,11 +249,18 @@ class AuditLog:
             for ev, actor, payload_json, extra in prepared:
                 seq += 1
                 fields: dict[str, Any] = {
-                    "seq": seq, "id": uuid.uuid4().hex, "ts": iso_utc(self.now()), "event": ev,
-                    "actor": actor.name if actor else "", "role": actor.role_label if actor else "",
-                    "subject": str(extra.get("subject") or ""), "product": str(extra.get("product") or ""),
-                    "refused": bool(extra.get("refused", False)), "flagged": bool(extra.get("flagged", False)),
-                    "payload": json.loads(payload_json), "prev_hash": prev,
+                    "seq": seq,
+                    "id": uuid.uuid4().hex,
+                    "ts": iso_utc(self.now()),
+                    "event": ev,
+                    "actor": actor.name if actor else "",
+                    "role": actor.role_label if actor else "",
+                    "subject": str(extra.get("subject") or ""),
+                    "product": str(extra.get("product") or ""),
+                    "refused": bool(extra.get("refused", False)),
+                    "flagged": bool(extra.get("flagged", False)),
+                    "payload": json.loads(payload_json),
+                    "prev_hash": prev,
                 }
                 digest = record_hash(fields)
                 rows.append({**fields, "payload": payload_json, "hash": digest})
@@ -291,8 +326,12 @@ class AuditLog:
             stmt = stmt.where(AuditRow.actor == user)
         if product:
             # Answer records list every cited product, comma-separated.
-            stmt = stmt.where((AuditRow.product == product) | AuditRow.product.like(f"%,{product}")
-                              | AuditRow.product.like(f"{product},%") | AuditRow.product.like(f"%,{product},%"))
+            stmt = stmt.where(
+                (AuditRow.product == product)
+                | AuditRow.product.like(f"%,{product}")
+                | AuditRow.product.like(f"{product},%")
+                | AuditRow.product.like(f"%,{product},%")
+            )
         if event:
             events = [event] if isinstance(event, str) else list(event)
             stmt = stmt.where(AuditRow.event.in_(events))
@@ -333,8 +372,7 @@ class AuditLog:
         The reviewed record is never touched; the review points at it through ``subject``.
         """
         if status not in REVIEW_STATUSES:
-            raise InvalidInput(f"status '{status}' is unknown; use one of {', '.join(REVIEW_STATUSES)}",
-                               field="status")
+            raise InvalidInput(f"status '{status}' is unknown; use one of {', '.join(REVIEW_STATUSES)}", field="status")
         comment = (comment or "").strip()
         if len(comment) > MAX_COMMENT_CHARS:
             raise InvalidInput(f"the comment is longer than {MAX_COMMENT_CHARS} characters", field="comment")
@@ -344,17 +382,23 @@ class AuditLog:
         if target.event == "audit.reviewed":
             raise InvalidInput("a review cannot itself be reviewed; review the original record", field="record_id")
         return self.append(
-            "audit.reviewed", actor,
+            "audit.reviewed",
+            actor,
             {"status": status, "comment": comment, "reviewed_seq": target.seq, "reviewed_event": target.event},
-            subject=target.id, product=target.product, flagged=status == "flagged",
+            subject=target.id,
+            product=target.product,
+            flagged=status == "flagged",
         )
 
     def reviews(self, record_id: str) -> list[AuditEntry]:
         """Reviews of one record, oldest first (raises NotFound for an unknown record)."""
         self.get(record_id)
         with self.sessions() as s:
-            rows = s.scalars(select(AuditRow).where(AuditRow.event == "audit.reviewed", AuditRow.subject == record_id)
-                             .order_by(AuditRow.seq)).all()
+            rows = s.scalars(
+                select(AuditRow)
+                .where(AuditRow.event == "audit.reviewed", AuditRow.subject == record_id)
+                .order_by(AuditRow.seq)
+            ).all()
             return [AuditEntry.of(r) for r in rows]
 
     # --- verification and export ---------------------------------------------------------------
@@ -380,11 +424,14 @@ class AuditLog:
         with self.sessions() as s:
             head = s.get(AuditHead, 1)
         if head is not None and (head.seq != result.head_seq or head.hash != result.head_hash):
-            return result.model_copy(update={
-                "ok": False, "bad_seq": result.head_seq + 1,
-                "problem": f"the log ends at seq {result.head_seq} but the chain head says seq {head.seq}: "
-                           "records were removed from the end",
-            })
+            return result.model_copy(
+                update={
+                    "ok": False,
+                    "bad_seq": result.head_seq + 1,
+                    "problem": f"the log ends at seq {result.head_seq} but the chain head says seq {head.seq}: "
+                    "records were removed from the end",
+                }
+            )
         return result
 
     def export(self, fmt: Literal["csv", "json"], actor: Principal | None = None) -> bytes:
@@ -394,10 +441,16 @@ class AuditLog:
         """
         entries = list(self.iter_entries())
         data = export_bytes(entries, fmt)
-        self.append("audit.exported", actor, {
-            "format": fmt, "records": len(entries), "through_seq": entries[-1].seq if entries else 0,
-            "sha256": hashlib.sha256(data).hexdigest(),
-        })
+        self.append(
+            "audit.exported",
+            actor,
+            {
+                "format": fmt,
+                "records": len(entries),
+                "through_seq": entries[-1].seq if entries else 0,
+                "sha256": hashlib.sha256(data).hexdigest(),
+            },
+        )
         return data
 
 
@@ -407,10 +460,21 @@ def _entry_unchecked(row: AuditRow) -> AuditEntry:
         payload = json.loads(row.payload)
     except ValueError:
         payload = {"__unparseable__": row.payload}
-    return AuditEntry(seq=row.seq, id=row.id, ts=row.ts, event=row.event, actor=row.actor, role=row.role,
-                      subject=row.subject, product=row.product, refused=bool(row.refused), flagged=bool(row.flagged),
-                      payload=payload if isinstance(payload, dict) else {"__not_an_object__": payload},
-                      prev_hash=row.prev_hash, hash=row.hash)
+    return AuditEntry(
+        seq=row.seq,
+        id=row.id,
+        ts=row.ts,
+        event=row.event,
+        actor=row.actor,
+        role=row.role,
+        subject=row.subject,
+        product=row.product,
+        refused=bool(row.refused),
+        flagged=bool(row.flagged),
+        payload=payload if isinstance(payload, dict) else {"__not_an_object__": payload},
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
 
 
 def verify_entries(entries: Iterable[AuditEntry]) -> VerifyResult:
@@ -425,13 +489,20 @@ def verify_entries(entries: Iterable[AuditEntry]) -> VerifyResult:
         elif record_hash(entry.hashed_fields()) != entry.hash:
             problem = "hash mismatch: the record's content was changed after it was written"
         if problem:
-            return VerifyResult(ok=False, checked=checked, head_seq=last.seq if last else 0,
-                                head_hash=last.hash if last else GENESIS, bad_seq=entry.seq, bad_id=entry.id,
-                                problem=problem)
+            return VerifyResult(
+                ok=False,
+                checked=checked,
+                head_seq=last.seq if last else 0,
+                head_hash=last.hash if last else GENESIS,
+                bad_seq=entry.seq,
+                bad_id=entry.id,
+                problem=problem,
+            )
         checked += 1
         prev, expected_seq, last = entry.hash, entry.seq + 1, entry
-    return VerifyResult(ok=True, checked=checked, head_seq=last.seq if last else 0,
-                        head_hash=last.hash if last else GENESIS)
+    return VerifyResult(
+        ok=True, checked=checked, head_seq=last.seq if last else 0, head_hash=last.hash if last else GENESIS
+    )
 
 
 def export_bytes(entries: Sequence[AuditEntry], fmt: str) -> bytes:
@@ -444,9 +515,23 @@ def export_bytes(entries: Sequence[AuditEntry], fmt: str) -> bytes:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(EXPORT_FIELDS)
         for e in entries:
-            writer.writerow([e.seq, e.id, e.ts, e.event, e.actor, e.role, e.subject, e.product,
-                             "true" if e.refused else "false", "true" if e.flagged else "false",
-                             canonical_json(e.payload), e.prev_hash, e.hash])
+            writer.writerow(
+                [
+                    e.seq,
+                    e.id,
+                    e.ts,
+                    e.event,
+                    e.actor,
+                    e.role,
+                    e.subject,
+                    e.product,
+                    "true" if e.refused else "false",
+                    "true" if e.flagged else "false",
+                    canonical_json(e.payload),
+                    e.prev_hash,
+                    e.hash,
+                ]
+            )
         return buf.getvalue().encode("utf-8")
     raise InvalidInput(f"export format '{fmt}' is unknown; use csv or json", field="format")
 
@@ -486,4 +571,3 @@ def parse_export(data: bytes, fmt: str) -> list[AuditEntry]:
 def verify_export(data: bytes, fmt: str) -> VerifyResult:
     """Re-hash an exported file offline: the same check as :meth:`AuditLog.verify`, without the database."""
     return verify_entries(parse_export(data, fmt))
-

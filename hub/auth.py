@@ -105,9 +105,16 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, row: UserRow) -> UserOut:
-        return cls(id=row.id, name=row.name, role=Role(row.role), key_prefix=row.key_prefix,
-                   has_password=row.password_hash is not None, disabled=bool(row.disabled),
-                   created_at=row.created_at, disabled_at=row.disabled_at)
+        return cls(
+            id=row.id,
+            name=row.name,
+            role=Role(row.role),
+            key_prefix=row.key_prefix,
+            has_password=row.password_hash is not None,
+            disabled=bool(row.disabled),
+            created_at=row.created_at,
+            disabled_at=row.disabled_at,
+        )
 
 
 def hash_key(key: str) -> str:
@@ -141,8 +148,9 @@ def check_password(password: str, stored: str) -> bool:
     if scheme != "scrypt":
         return False
     expected = base64.b64decode(digest)
-    got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                         dklen=len(expected))
+    got = hashlib.scrypt(
+        password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+    )
     return hmac.compare_digest(got, expected)
 
 
@@ -157,12 +165,15 @@ class UserStore:
         self._write = threading.Lock()
         Base.metadata.create_all(engine, tables=[UserRow.__table__])
 
-    def add(self, name: str, role: Role | str, password: str | None = None, *,
-            actor: Principal | None = None) -> tuple[UserOut, str]:
+    def add(
+        self, name: str, role: Role | str, password: str | None = None, *, actor: Principal | None = None
+    ) -> tuple[UserOut, str]:
         """Create a user; returns the user and its API key (the key is shown only this once)."""
         if not NAME_PATTERN.match(name or ""):
-            raise InvalidInput("a user name is 2-64 letters, digits, '.', '_', '@' or '-', starting with a "
-                               "letter or digit", field="name")
+            raise InvalidInput(
+                "a user name is 2-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
+                field="name",
+            )
         try:
             role = Role(role)
         except ValueError as exc:
@@ -170,9 +181,16 @@ class UserStore:
         if password is not None and len(password) < MIN_PASSWORD_CHARS:
             raise InvalidInput(f"a password needs at least {MIN_PASSWORD_CHARS} characters", field="password")
         key, prefix = new_key()
-        row = UserRow(id=new_id(), name=name, role=str(role), key_prefix=prefix, key_hash=hash_key(key),
-                      password_hash=hash_password(password) if password is not None else None,
-                      disabled=False, created_at=self._ts())
+        row = UserRow(
+            id=new_id(),
+            name=name,
+            role=str(role),
+            key_prefix=prefix,
+            key_hash=hash_key(key),
+            password_hash=hash_password(password) if password is not None else None,
+            disabled=False,
+            created_at=self._ts(),
+        )
         try:
             with self._write, self.sessions.begin() as s:
                 if s.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
@@ -180,9 +198,12 @@ class UserStore:
                 s.add(row)
         except IntegrityError as exc:
             raise Conflict(f"a user named '{name}' already exists") from exc
-        self.audit.append("user.created", actor or Principal.system(),
-                          {"name": name, "role": str(role), "key_prefix": prefix,
-                           "has_password": password is not None}, subject=name)
+        self.audit.append(
+            "user.created",
+            actor or Principal.system(),
+            {"name": name, "role": str(role), "key_prefix": prefix, "has_password": password is not None},
+            subject=name,
+        )
         log.info("user %s created with role %s", name, role)
         return UserOut.of(row), key
 
@@ -206,14 +227,14 @@ class UserStore:
             if row.disabled:
                 raise Conflict(f"user '{name}' is already disabled")
             if row.role == Role.admin:
-                admins = s.scalars(select(UserRow.id).where(UserRow.role == str(Role.admin),
-                                                            UserRow.disabled.is_(False))).all()
+                admins = s.scalars(
+                    select(UserRow.id).where(UserRow.role == str(Role.admin), UserRow.disabled.is_(False))
+                ).all()
                 if len(admins) <= 1:
                     raise Conflict(f"'{name}' is the last enabled admin; add another admin first")
             row.disabled = True
             row.disabled_at = self._ts()
-        self.audit.append("user.disabled", actor or Principal.system(), {"name": name, "role": row.role},
-                          subject=name)
+        self.audit.append("user.disabled", actor or Principal.system(), {"name": name, "role": row.role}, subject=name)
         return UserOut.of(row)
 
     def authenticate_key(self, key: str, *, context: dict[str, Any] | None = None) -> Principal:
@@ -240,8 +261,15 @@ class UserStore:
             self.reject(f"user '{name}' is disabled", user=name, context=context)
         return row.principal()
 
-    def reject(self, reason: str, *, key_prefix: str = "", user: str = "", context: dict[str, Any] | None = None,
-               shown: str | None = None) -> NoReturn:
+    def reject(
+        self,
+        reason: str,
+        *,
+        key_prefix: str = "",
+        user: str = "",
+        context: dict[str, Any] | None = None,
+        shown: str | None = None,
+    ) -> NoReturn:
         """Audit a failed authentication and raise Unauthorized."""
         payload = {"reason": reason, "key_prefix": key_prefix, "user": user, **(context or {})}
         self.audit.append("auth.failed", None, payload, subject=user)

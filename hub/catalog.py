@@ -283,8 +283,17 @@ class Catalog:
     def approved_chunks(self) -> list[LexicalRow]:
         """Chunks of approved versions (dates are checked at query time, not here)."""
         stmt = (
-            select(ChunkRow.id, ChunkRow.section, ChunkRow.text, Document.title, Version.effective_date,
-                   Version.expiry_date, Version.product, Version.doc_type, Version.therapeutic_area)
+            select(
+                ChunkRow.id,
+                ChunkRow.section,
+                ChunkRow.text,
+                Document.title,
+                Version.effective_date,
+                Version.expiry_date,
+                Version.product,
+                Version.doc_type,
+                Version.therapeutic_area,
+            )
             .join(Version, ChunkRow.version_id == Version.id)
             .join(Document, Version.document_id == Document.id)
             .where(Version.status == Status.approved)
@@ -299,9 +308,13 @@ class Catalog:
     def due_for_expiry(self, today: dt.date) -> list[Version]:
         """Approved versions whose expiry date has passed (the expiry sweep marks them expired)."""
         with self.sessions() as s:
-            return list(s.scalars(select(Version).where(Version.status == Status.approved,
-                                                        Version.expiry_date.is_not(None),
-                                                        Version.expiry_date < today)))
+            return list(
+                s.scalars(
+                    select(Version).where(
+                        Version.status == Status.approved, Version.expiry_date.is_not(None), Version.expiry_date < today
+                    )
+                )
+            )
 
     def chunk_ids_of(self, version_id: str) -> list[str]:
         with self.sessions() as s:
@@ -331,18 +344,36 @@ class Catalog:
                     docs[new.key] = doc
                     s.add(doc)
                 version = Version(
-                    id=new.version_id or new_id(), document_id=doc.id, version_label=meta.version,
-                    sha256=new.sha256, source_file=new.source_file, media_type=new.media_type,
-                    doc_type=str(meta.doc_type), product=meta.product, therapeutic_area=meta.therapeutic_area,
-                    approval_id=meta.approval_id, owner=meta.owner, status=str(meta.status),
-                    effective_date=meta.effective_date, expiry_date=meta.expiry_date, page_count=new.page_count,
-                    chunk_count=len(new.chunks), embedding_model=new.embedding_model,
+                    id=new.version_id or new_id(),
+                    document_id=doc.id,
+                    version_label=meta.version,
+                    sha256=new.sha256,
+                    source_file=new.source_file,
+                    media_type=new.media_type,
+                    doc_type=str(meta.doc_type),
+                    product=meta.product,
+                    therapeutic_area=meta.therapeutic_area,
+                    approval_id=meta.approval_id,
+                    owner=meta.owner,
+                    status=str(meta.status),
+                    effective_date=meta.effective_date,
+                    expiry_date=meta.expiry_date,
+                    page_count=new.page_count,
+                    chunk_count=len(new.chunks),
+                    embedding_model=new.embedding_model,
                 )
                 version.document = doc
                 s.add(version)
                 s.add_all(
-                    ChunkRow(id=chunk_id(version.id, c.seq), version_id=version.id, seq=c.seq, page=c.page,
-                             section=c.section, kind=c.kind, text=c.text)
+                    ChunkRow(
+                        id=chunk_id(version.id, c.seq),
+                        version_id=version.id,
+                        seq=c.seq,
+                        page=c.page,
+                        section=c.section,
+                        kind=c.kind,
+                        text=c.text,
+                    )
                     for c in new.chunks
                 )
                 out.append((version, []))
@@ -365,8 +396,11 @@ class Catalog:
             s.execute(
                 update(Version)
                 .where(Version.id.in_(others))
-                .values(status=Status.superseded, status_changed_at=utcnow(),
-                        status_reason=f"superseded by version {version.version_label} ({version.id})")
+                .values(
+                    status=Status.superseded,
+                    status_changed_at=utcnow(),
+                    status_reason=f"superseded by version {version.version_label} ({version.id})",
+                )
             )
         return list(others)
 
@@ -387,8 +421,9 @@ class Catalog:
                 ).rowcount
                 if not changed:
                     s.refresh(version)
-                    raise Conflict(f"version {version_id} is now {version.status}, no longer {expect}; "
-                                   "reload and retry")
+                    raise Conflict(
+                        f"version {version_id} is now {version.status}, no longer {expect}; reload and retry"
+                    )
                 s.refresh(version)
             version.status = str(status)
             version.status_reason = reason

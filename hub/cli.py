@@ -20,15 +20,17 @@ from rich.table import Table
 
 from hub.learning.cli import register as register_learning
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="MSL Knowledge Hub: cited answers from approved content.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="MSL Knowledge Hub: cited answers from approved content."
+)
 err = Console(stderr=True)
 out = Console()
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
@@ -70,8 +72,9 @@ def _actor(user: str | None) -> Any:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(
-        help="Files or folders. Folders: files with a NAME.meta.yaml sidecar.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders. Folders: files with a NAME.meta.yaml sidecar.")
+    ],
     title: Annotated[str | None, typer.Option(help="Document title (same title = new version).")] = None,
     doc_type: Annotated[str | None, typer.Option(help="slide_deck, guideline, publication, label or other.")] = None,
     product: Annotated[str | None, typer.Option()] = None,
@@ -92,14 +95,30 @@ def ingest(
     from hub.ingestion import expand_paths
 
     _setup_logging(verbose)
-    overrides = dict(title=title, doc_type=doc_type, product=product, therapeutic_area=therapeutic_area,
-                     version=version, approval_id=approval_id, status=status, effective_date=effective_date,
-                     expiry_date=expiry_date, owner=owner)
+    overrides = dict(
+        title=title,
+        doc_type=doc_type,
+        product=product,
+        therapeutic_area=therapeutic_area,
+        version=version,
+        approval_id=approval_id,
+        status=status,
+        effective_date=effective_date,
+        expiry_date=expiry_date,
+        owner=owner,
+    )
     hub = _hub()
     actor = _actor(user)
     total = len(expand_paths(paths))
-    with Progress(TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err, transient=as_json) as progress:
+    with Progress(
+        TextColumn("[bold]ingest[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=as_json,
+    ) as progress:
         task = progress.add_task("", total=total)
         results = hub.ingestion.ingest_paths(
             paths, overrides, on_file=lambda r: progress.update(task, advance=1, description=r.file), actor=actor
@@ -113,10 +132,17 @@ def ingest(
             table.add_column(col)
         colours = {"ingested": "green", "unchanged": "cyan", "failed": "red", "skipped": "yellow"}
         for r in results:
-            detail = r.message or (f"supersedes {len(r.superseded)} older version(s)" if r.superseded
-                                   else r.status or "")
-            table.add_row(r.file, f"[{colours[r.outcome]}]{r.outcome}[/]", r.version or "", str(r.pages or ""),
-                          str(r.chunks or ""), detail)
+            detail = r.message or (
+                f"supersedes {len(r.superseded)} older version(s)" if r.superseded else r.status or ""
+            )
+            table.add_row(
+                r.file,
+                f"[{colours[r.outcome]}]{r.outcome}[/]",
+                r.version or "",
+                str(r.pages or ""),
+                str(r.chunks or ""),
+                detail,
+            )
         out.print(table)
         counts = {k: sum(r.outcome == k for r in results) for k in colours}
         out.print(", ".join(f"{n} {k}" for k, n in counts.items()))
@@ -157,15 +183,16 @@ def ask(
     out.print(answer.answer + "\n")
     for c in answer.citations:
         out.print(f"[bold][{c.n}][/] {c.title}, version {c.version}, {c.page_label} ({c.source_file})")
-        out.print(f"    \"{c.quote}\"", style="dim")
+        out.print(f'    "{c.quote}"', style="dim")
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    ui: Annotated[bool, typer.Option("--ui/--no-ui",
-                                     help="Serve the web UI at / (the API is always under /api).")] = True,
+    ui: Annotated[
+        bool, typer.Option("--ui/--no-ui", help="Serve the web UI at / (the API is always under /api).")
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Serve the web UI at / and the API under /api (OpenAPI docs at /docs)."""
@@ -184,8 +211,10 @@ def serve(
         from ui.app import mount
 
         app = mount(app)
-    err.print(f"serving data dir {settings.data_dir.resolve()} on http://{host}:{port}"
-              + (" (UI at /, API docs at /docs)" if ui else " (API docs at /docs)"))
+    err.print(
+        f"serving data dir {settings.data_dir.resolve()} on http://{host}:{port}"
+        + (" (UI at /, API docs at /docs)" if ui else " (API docs at /docs)")
+    )
     uvicorn.run(app, host=host, port=port, log_level="info" if verbose else "warning")
 
 
@@ -193,8 +222,13 @@ users_app = typer.Typer(no_args_is_help=True, help="Users, roles and API keys (d
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log: verify and export.")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
-DEMO_USERS = (("msl", "msl"), ("owner", "content_owner"), ("compliance", "compliance"), ("manager", "manager"),
-              ("admin", "admin"))
+DEMO_USERS = (
+    ("msl", "msl"),
+    ("owner", "content_owner"),
+    ("compliance", "compliance"),
+    ("manager", "manager"),
+    ("admin", "admin"),
+)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -233,8 +267,14 @@ def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     for col in ("name", "role", "key prefix", "password", "state", "created (UTC)"):
         table.add_column(col)
     for u in rows:
-        table.add_row(u.name, str(u.role), u.key_prefix, "yes" if u.has_password else "no",
-                      "[red]disabled[/]" if u.disabled else "active", u.created_at[:19])
+        table.add_row(
+            u.name,
+            str(u.role),
+            u.key_prefix,
+            "yes" if u.has_password else "no",
+            "[red]disabled[/]" if u.disabled else "active",
+            u.created_at[:19],
+        )
     out.print(table)
 
 
@@ -286,8 +326,10 @@ def _report_verify(result: Any, as_json: bool, what: str) -> None:
     elif result.ok:
         out.print(f"[green]ok[/]: {what} intact, {result.checked} records, head {result.head_hash[:16]}")
     else:
-        out.print(f"[red]BROKEN[/]: {what}: record seq {result.bad_seq} (id {result.bad_id}): {result.problem}; "
-                  f"{result.checked} records before it are intact")
+        out.print(
+            f"[red]BROKEN[/]: {what}: record seq {result.bad_seq} (id {result.bad_id}): {result.problem}; "
+            f"{result.checked} records before it are intact"
+        )
     if not result.ok:
         raise typer.Exit(1)
 

@@ -62,13 +62,15 @@ class ExactDenseIndex:
         if len(present) < len(rows):
             log.warning("dense index: %d approved chunks have no vector in Chroma", len(rows) - len(present))
         dims = next(iter(self._cache.values())).shape[0] if self._cache else 0
-        matrix = (np.stack([self._cache[r.chunk_id] for r in present]) if present
-                  else np.zeros((0, dims), dtype=np.float32))
+        matrix = (
+            np.stack([self._cache[r.chunk_id] for r in present]) if present else np.zeros((0, dims), dtype=np.float32)
+        )
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = matrix / np.where(norms > 0, norms, 1.0)
         log.info("dense index rebuilt: %d chunks (generation %d)", len(present), generation)
-        return _Snapshot(generation, [r.chunk_id for r in present], matrix.astype(np.float32),
-                         FilterColumns.of(present))
+        return _Snapshot(
+            generation, [r.chunk_id for r in present], matrix.astype(np.float32), FilterColumns.of(present)
+        )
 
     def search(self, vector: np.ndarray, k: int, filters: QueryFilters) -> list[tuple[str, float]]:
         """Top-k ``(chunk_id, cosine)`` among in-date approved chunks matching the filters."""

@@ -57,8 +57,10 @@ CHECK_TEXTS: tuple[str, ...] = (
     "Mitochondrial DNA copy number was associated with all-cause mortality in a prospective cohort.",
     "Tabelle 1: Dosierung nach Körpergewicht, unter 100 kg 45 mg, über 100 kg 90 mg.",
 )
-_SPEED_TEXT = ("Patients received the study drug subcutaneously every four weeks after two loading doses, and the "
-               "primary endpoint was the proportion reaching a 90 percent improvement in the severity index. ")
+_SPEED_TEXT = (
+    "Patients received the study drug subcutaneously every four weeks after two loading doses, and the "
+    "primary endpoint was the proportion reaching a 90 percent improvement in the severity index. "
+)
 
 
 def default_model_path() -> Path:
@@ -161,9 +163,14 @@ class Embedder:
         if backend == "openvino":
             try:
                 self._ov = _OpenVINOModel.load(
-                    self, precision=precision, device=device, cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
+                    self,
+                    precision=precision,
+                    device=device,
+                    cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
                     calibration=Path(calibration) if calibration else default_calibration_source(),
-                    calibration_texts=calibration_texts, min_cosine=min_cosine, require_speedup=require_speedup,
+                    calibration_texts=calibration_texts,
+                    min_cosine=min_cosine,
+                    require_speedup=require_speedup,
                 )
                 self.active_backend = "openvino"
                 self.precision = self._ov.precision
@@ -184,10 +191,18 @@ class Embedder:
     def from_settings(cls, settings: Settings) -> Embedder:
         """The encoder the settings describe (the one place backend settings are read)."""
         s = settings
-        return cls(s.embedding_model, max_tokens=s.embedding_max_tokens, batch_size=s.embedding_batch_size,
-                   backend=s.embedding_backend, precision=s.embedding_precision, device=s.embedding_device,
-                   cache_dir=s.embedding_cache_dir, calibration=s.embedding_calibration,
-                   min_cosine=s.embedding_min_cosine, require_speedup=s.embedding_require_speedup)
+        return cls(
+            s.embedding_model,
+            max_tokens=s.embedding_max_tokens,
+            batch_size=s.embedding_batch_size,
+            backend=s.embedding_backend,
+            precision=s.embedding_precision,
+            device=s.embedding_device,
+            cache_dir=s.embedding_cache_dir,
+            calibration=s.embedding_calibration,
+            min_cosine=s.embedding_min_cosine,
+            require_speedup=s.embedding_require_speedup,
+        )
 
     def encode(self, texts: list[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         """Encode texts to a ``(len(texts), dim)`` array of unit vectors."""
@@ -209,9 +224,17 @@ class Embedder:
 
     def describe(self) -> dict[str, Any]:
         """What runs, for reports and logs."""
-        return {"model_id": self.model_id, "backend": self.backend, "active_backend": self.active_backend,
-                "precision": self.precision, "batch_size": self.batch_size, "max_tokens": self.max_tokens,
-                "fallback_reason": self.fallback_reason, "cache_hit": self.cache_hit, "check": self.check}
+        return {
+            "model_id": self.model_id,
+            "backend": self.backend,
+            "active_backend": self.active_backend,
+            "precision": self.precision,
+            "batch_size": self.batch_size,
+            "max_tokens": self.max_tokens,
+            "fallback_reason": self.fallback_reason,
+            "cache_hit": self.cache_hit,
+            "check": self.check,
+        }
 
 
 def _load_sentence_transformer(path: Path, max_tokens: int) -> Any:
@@ -248,8 +271,10 @@ def _weights_fingerprint(path: Path) -> str:
 
 def _source_fingerprint(source: Path) -> str:
     files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
-    parts = [f"{p.relative_to(source) if source.is_dir() else p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-             for p in files]
+    parts = [
+        f"{p.relative_to(source) if source.is_dir() else p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in files
+    ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -308,7 +333,7 @@ class _OpenVINOModel:
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             inputs = self._tokenize([texts[i] for i in idx])
             with self._lock:
                 result = self._request.infer(inputs)
@@ -317,14 +342,26 @@ class _OpenVINOModel:
 
     def _tokenize(self, texts: list[str]) -> dict[str, np.ndarray]:
         encodings = self.tokenizer.encode_batch(texts)
-        return {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64)}
+        return {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        }
 
     # --- building and loading -------------------------------------------------------------------
 
     @classmethod
-    def load(cls, embedder: Embedder, *, precision: Precision, device: str, cache_dir: Path, calibration: Path | None,
-             calibration_texts: int, min_cosine: float, require_speedup: bool) -> _OpenVINOModel:
+    def load(
+        cls,
+        embedder: Embedder,
+        *,
+        precision: Precision,
+        device: str,
+        cache_dir: Path,
+        calibration: Path | None,
+        calibration_texts: int,
+        min_cosine: float,
+        require_speedup: bool,
+    ) -> _OpenVINOModel:
         try:
             import openvino as ov
             from tokenizers import Tokenizer
@@ -339,13 +376,26 @@ class _OpenVINOModel:
         calib_source = ""
         if resolved == "int8":
             if calibration is None or not calibration.exists():
-                raise _Unavailable("int8 needs in-domain calibration text: set HUB_EMBEDDING_CALIBRATION to a folder "
-                                   "of documents or a .txt/.jsonl file")
+                raise _Unavailable(
+                    "int8 needs in-domain calibration text: set HUB_EMBEDDING_CALIBRATION to a folder "
+                    "of documents or a .txt/.jsonl file"
+                )
             # The files' names, sizes and times key the cache, so start-up does not re-read them.
             calib_source = f"{_source_fingerprint(calibration)}:{calibration_texts}"
-        key_src = json.dumps([_RECIPE, _weights_fingerprint(path), max_tokens, resolved, calib_source, ov.get_version(),
-                              cpu_model(), sorted(cpu_flags() & {"avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16",
-                                                                  "amx_int8", "avx_vnni", "avx2"})])
+        key_src = json.dumps(
+            [
+                _RECIPE,
+                _weights_fingerprint(path),
+                max_tokens,
+                resolved,
+                calib_source,
+                ov.get_version(),
+                cpu_model(),
+                sorted(
+                    cpu_flags() & {"avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "avx_vnni", "avx2"}
+                ),
+            ]
+        )
         key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
         folder = cache_dir / f"{embedder._name}-{max_tokens}-{resolved}-{key}"
         meta_file = folder / "meta.json"
@@ -356,8 +406,9 @@ class _OpenVINOModel:
                 if resolved == "int8" and calibration is not None:
                     calib = calibration_texts_from(calibration, calibration_texts)
                     if len(calib) < 8:
-                        raise _Unavailable(f"only {len(calib)} calibration texts found in {calibration}; "
-                                           "int8 needs at least 8")
+                        raise _Unavailable(
+                            f"only {len(calib)} calibration texts found in {calibration}; int8 needs at least 8"
+                        )
                 _build(folder, path, max_tokens, resolved, calib)
             meta = json.loads(meta_file.read_text())
         except _Unavailable:
@@ -386,14 +437,18 @@ class _OpenVINOModel:
         cosine = float(np.min(np.sum(got * reference, axis=1)))
         embedder.check = {"min_cosine": round(cosine, 6), "threshold": min_cosine}
         if not cosine >= min_cosine:
-            raise _Unavailable(f"OpenVINO {resolved} vectors disagree with torch (min cosine {cosine:.4f} < "
-                               f"{min_cosine}) on the check texts")
+            raise _Unavailable(
+                f"OpenVINO {resolved} vectors disagree with torch (min cosine {cosine:.4f} < "
+                f"{min_cosine}) on the check texts"
+            )
         if require_speedup:
             speed = meta.get("speed") or _measure_speed(folder, model, path, max_tokens)
             embedder.check["speed"] = speed
             if speed["openvino"] <= speed["torch"]:
-                raise _Unavailable(f"OpenVINO {resolved} is not faster than torch on this CPU ({speed['openvino']:.1f} "
-                                   f"vs {speed['torch']:.1f} texts/s at build time)")
+                raise _Unavailable(
+                    f"OpenVINO {resolved} is not faster than torch on this CPU ({speed['openvino']:.1f} "
+                    f"vs {speed['torch']:.1f} texts/s at build time)"
+                )
         return model
 
 
@@ -408,8 +463,9 @@ def _build(folder: Path, model_path: Path, max_tokens: int, precision: str, cali
     started = time.perf_counter()
     log.warning("building the OpenVINO %s encoder in %s (once; this takes a minute or more)", precision, folder)
     st = _load_sentence_transformer(model_path, max_tokens)
-    reference = st.encode(list(CHECK_TEXTS), batch_size=8, normalize_embeddings=True, convert_to_numpy=True,
-                          show_progress_bar=False)
+    reference = st.encode(
+        list(CHECK_TEXTS), batch_size=8, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     tok = st.tokenizer
     bert = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager").eval()
     wrapper = _pooled_encoder(bert)
@@ -433,13 +489,22 @@ def _build(folder: Path, model_path: Path, max_tokens: int, precision: str, cali
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     ov.save_model(ov_model, str(tmp / "model.xml"), compress_to_fp16=False)
-    meta = {"recipe": _RECIPE, "precision": precision, "max_tokens": max_tokens, "model_path": str(model_path),
-            "weights_sha256": {f.name: _file_digest(f) for f in sorted(model_path.glob("*.safetensors"))},
-            "dimension": int(reference.shape[1]), "pad_id": int(tok.pad_token_id or 0),
-            "pad_token": str(tok.pad_token or "[PAD]"), "calibration_texts": len(calibration),
-            "calibration_digest": hashlib.sha256("\0".join(calibration).encode()).hexdigest()[:8] if calibration else "",
-            "reference": reference.astype(float).round(7).tolist(), "built_seconds": 0.0,
-            "openvino": ov.get_version(), "cpu": cpu_model()}
+    meta = {
+        "recipe": _RECIPE,
+        "precision": precision,
+        "max_tokens": max_tokens,
+        "model_path": str(model_path),
+        "weights_sha256": {f.name: _file_digest(f) for f in sorted(model_path.glob("*.safetensors"))},
+        "dimension": int(reference.shape[1]),
+        "pad_id": int(tok.pad_token_id or 0),
+        "pad_token": str(tok.pad_token or "[PAD]"),
+        "calibration_texts": len(calibration),
+        "calibration_digest": hashlib.sha256("\0".join(calibration).encode()).hexdigest()[:8] if calibration else "",
+        "reference": reference.astype(float).round(7).tolist(),
+        "built_seconds": 0.0,
+        "openvino": ov.get_version(),
+        "cpu": cpu_model(),
+    }
     meta["built_seconds"] = round(time.perf_counter() - started, 1)
     (tmp / "meta.json").write_text(json.dumps(meta))
     try:
@@ -486,11 +551,19 @@ def _quantize(ov_model: Any, model_path: Path, max_tokens: int, calibration: lis
 
     def item(text: str) -> dict[str, np.ndarray]:
         e = tok.encode(text)
-        return {"input_ids": np.array([e.ids], dtype=np.int64), "attention_mask": np.array([e.attention_mask], dtype=np.int64)}
+        return {
+            "input_ids": np.array([e.ids], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask], dtype=np.int64),
+        }
 
     dataset = nncf.Dataset([item(t) for t in calibration])
-    return nncf.quantize(ov_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(calibration),
-                         preset=nncf.QuantizationPreset.MIXED)
+    return nncf.quantize(
+        ov_model,
+        dataset,
+        model_type=nncf.ModelType.TRANSFORMER,
+        subset_size=len(calibration),
+        preset=nncf.QuantizationPreset.MIXED,
+    )
 
 
 def _measure_speed(folder: Path, model: _OpenVINOModel, model_path: Path, max_tokens: int) -> dict[str, float]:
@@ -518,4 +591,3 @@ def _measure_speed(folder: Path, model: _OpenVINOModel, model_path: Path, max_to
     tmp.write_text(json.dumps(meta))
     tmp.replace(meta_file)
     return speed
-

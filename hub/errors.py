@@ -1,12 +1,12 @@
 """The hub's exception tree. One root, a few domain errors; the API maps them to HTTP in one place.
 
-    HubError
-    +-- NotFound            (404) unknown document, version, ...
-    +-- InvalidInput        (422) a request or file the hub cannot accept (wraps IngestError)
-    |   +-- FileTooLargeError (413)
-    +-- Conflict            (409) the action clashes with the current state
-    +-- Unauthorized        (401) no credential, or one that is unknown or disabled
-    +-- Forbidden           (403) a valid credential whose role may not do this
+HubError
++-- NotFound            (404) unknown document, version, ...
++-- InvalidInput        (422) a request or file the hub cannot accept (wraps IngestError)
+|   +-- FileTooLargeError (413)
++-- Conflict            (409) the action clashes with the current state
++-- Unauthorized        (401) no credential, or one that is unknown or disabled
++-- Forbidden           (403) a valid credential whose role may not do this
 """
 
 from __future__ import annotations

@@ -98,8 +98,9 @@ class IngestionService:
         for listener in self.on_published:
             listener(published, actor)
 
-    def ingest_bytes(self, data: bytes, file_name: str, meta: DocumentMetadata, *,
-                     actor: Principal | None = None) -> IngestResult:
+    def ingest_bytes(
+        self, data: bytes, file_name: str, meta: DocumentMetadata, *, actor: Principal | None = None
+    ) -> IngestResult:
         """Ingest one file. Raises :class:`HubError` subclasses with an actionable message.
 
         ``actor`` is who uploaded it (for the audit log; maintenance when None).
@@ -120,9 +121,16 @@ class IngestionService:
         existing = self.catalog.version_by_sha(sha)
         if existing is not None:
             return IngestResult(
-                file_name, "unchanged", "identical bytes are already in the catalog",
-                document_id=existing.document_id, version_id=existing.id, version=existing.version_label,
-                title=existing.title, status=existing.status, pages=existing.page_count, chunks=existing.chunk_count,
+                file_name,
+                "unchanged",
+                "identical bytes are already in the catalog",
+                document_id=existing.document_id,
+                version_id=existing.id,
+                version=existing.version_label,
+                title=existing.title,
+                status=existing.status,
+                pages=existing.page_count,
+                chunks=existing.chunk_count,
             )
         t = time.perf_counter()
         try:
@@ -143,18 +151,37 @@ class IngestionService:
         t = time.perf_counter()
         version_id = new_id()
         ids = [chunk_id(version_id, c.seq) for c in chunks]
-        self.vectors.add([
-            VectorRecord(cid, version_id, c.index_text(meta.title), vec, False, meta.effective_date,
-                         meta.expiry_date, meta.product, str(meta.doc_type), meta.therapeutic_area)
-            for cid, c, vec in zip(ids, chunks, vectors, strict=True)
-        ])
+        self.vectors.add(
+            [
+                VectorRecord(
+                    cid,
+                    version_id,
+                    c.index_text(meta.title),
+                    vec,
+                    False,
+                    meta.effective_date,
+                    meta.expiry_date,
+                    meta.product,
+                    str(meta.doc_type),
+                    meta.therapeutic_area,
+                )
+                for cid, c, vec in zip(ids, chunks, vectors, strict=True)
+            ]
+        )
         try:
             self._store_original(sha, media_type, data)
-            version, superseded = self.catalog.add_version(NewVersion(
-                meta, sha, file_name, media_type, parsed.page_count,
-                [NewChunk(c.seq, c.page, c.section, c.kind, c.text) for c in chunks],
-                embedder.model_id, version_id,
-            ))
+            version, superseded = self.catalog.add_version(
+                NewVersion(
+                    meta,
+                    sha,
+                    file_name,
+                    media_type,
+                    parsed.page_count,
+                    [NewChunk(c.seq, c.page, c.section, c.kind, c.text) for c in chunks],
+                    embedder.model_id,
+                    version_id,
+                )
+            )
         except Exception:
             self.vectors.delete(ids)
             raise
@@ -166,9 +193,17 @@ class IngestionService:
         self._published([(version, superseded)], actor)
         log.info("ingested %s as %s v%s (%d chunks)", file_name, version.id, version.version_label, len(chunks))
         return IngestResult(
-            file_name, "ingested", document_id=version.document_id, version_id=version.id,
-            version=version.version_label, title=meta.title, status=version.status,
-            pages=parsed.page_count, chunks=len(chunks), superseded=superseded, seconds=timings,
+            file_name,
+            "ingested",
+            document_id=version.document_id,
+            version_id=version.id,
+            version=version.version_label,
+            title=meta.title,
+            status=version.status,
+            pages=parsed.page_count,
+            chunks=len(chunks),
+            superseded=superseded,
+            seconds=timings,
         )
 
     def ingest_records(
@@ -185,8 +220,12 @@ class IngestionService:
         Returns counts and seconds per stage. Records whose content is already in the catalog are
         skipped (counted as ``unchanged``).
         """
-        stats: dict[str, Any] = {"documents": 0, "unchanged": 0, "chunks": 0,
-                                 "seconds": {"parse": 0.0, "chunk": 0.0, "embed": 0.0, "write": 0.0}}
+        stats: dict[str, Any] = {
+            "documents": 0,
+            "unchanged": 0,
+            "chunks": 0,
+            "seconds": {"parse": 0.0, "chunk": 0.0, "embed": 0.0, "write": 0.0},
+        }
         batch: list[TextRecord] = []
         for record in records:
             batch.append(record)
@@ -236,21 +275,46 @@ class IngestionService:
             ids = [chunk_id(version_id, c.seq) for c in chunks]
             all_ids.extend(ids)
             for cid, c in zip(ids, chunks, strict=True):
-                vector_records.append(VectorRecord(cid, version_id, c.index_text(meta.title), vectors[row], False,
-                                                   meta.effective_date, meta.expiry_date, meta.product,
-                                                   str(meta.doc_type), meta.therapeutic_area))
+                vector_records.append(
+                    VectorRecord(
+                        cid,
+                        version_id,
+                        c.index_text(meta.title),
+                        vectors[row],
+                        False,
+                        meta.effective_date,
+                        meta.expiry_date,
+                        meta.product,
+                        str(meta.doc_type),
+                        meta.therapeutic_area,
+                    )
+                )
                 row += 1
-            news.append(NewVersion(meta, sha, record.file_name, "txt", 1,
-                                   [NewChunk(c.seq, c.page, c.section, c.kind, c.text) for c in chunks],
-                                   embedder.model_id, version_id, record.key))
+            news.append(
+                NewVersion(
+                    meta,
+                    sha,
+                    record.file_name,
+                    "txt",
+                    1,
+                    [NewChunk(c.seq, c.page, c.section, c.kind, c.text) for c in chunks],
+                    embedder.model_id,
+                    version_id,
+                    record.key,
+                )
+            )
         self.vectors.add(vector_records)
         try:
             published = self.catalog.add_versions(news)
         except Exception:
             self.vectors.delete(all_ids)
             raise
-        live = [cid for (version, _), vr in zip(published, news, strict=True) if version.status == Status.approved
-                for cid in (chunk_id(version.id, c.seq) for c in vr.chunks)]
+        live = [
+            cid
+            for (version, _), vr in zip(published, news, strict=True)
+            if version.status == Status.approved
+            for cid in (chunk_id(version.id, c.seq) for c in vr.chunks)
+        ]
         self.vectors.set_live(live, True)
         for _, superseded in published:
             for old in superseded:
@@ -304,8 +368,9 @@ class IngestionService:
                 on_file(result)
         return results
 
-    def _ingest_path(self, path: Path, explicit: bool, overrides: dict[str, Any],
-                     actor: Principal | None) -> IngestResult:
+    def _ingest_path(
+        self, path: Path, explicit: bool, overrides: dict[str, Any], actor: Principal | None
+    ) -> IngestResult:
         name = path.name
         try:
             if not path.is_file():

@@ -148,4 +148,8 @@ class BM25Index:
             return set(tokens)
         vocab = snap.model.vocab_dict
         indptr = snap.model.scores["indptr"]
-        return {t for t in tokens if (tid := vocab.get(t)) is None or tid + 1 >= len(indptr) or indptr[tid + 1] == indptr[tid]}
+        return {
+            t
+            for t in tokens
+            if (tid := vocab.get(t)) is None or tid + 1 >= len(indptr) or indptr[tid + 1] == indptr[tid]
+        }

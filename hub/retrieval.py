@@ -50,9 +50,7 @@ class Retrieval:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def rrf_fuse(
-    lists: list[tuple[list[tuple[str, float]], float]], k: int = 60
-) -> dict[str, float]:
+def rrf_fuse(lists: list[tuple[list[tuple[str, float]], float]], k: int = 60) -> dict[str, float]:
     """Weighted reciprocal rank fusion: ``sum(w / (k + rank))`` over the lists a chunk appears in."""
     fused: dict[str, float] = {}
     for results, weight in lists:
@@ -145,8 +143,14 @@ class HybridRetriever:
         elif mode == "lexical":
             fused = {cid: s for cid, s in lexical}
         else:
-            fused = fuse(dense, lexical, fusion=self.fusion, rrf_k=self.rrf_k, dense_weight=self.dense_weight,
-                         lexical_weight=self.lexical_weight)
+            fused = fuse(
+                dense,
+                lexical,
+                fusion=self.fusion,
+                rrf_k=self.rrf_k,
+                dense_weight=self.dense_weight,
+                lexical_weight=self.lexical_weight,
+            )
         dense_info = {cid: (rank, s) for rank, (cid, s) in enumerate(dense, start=1)}
         lex_info = {cid: (rank, s) for rank, (cid, s) in enumerate(lexical, start=1)}
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
@@ -155,7 +159,13 @@ class HybridRetriever:
             d = dense_info.get(cid)
             lx = lex_info.get(cid)
             hits.append(
-                Hit(cid, score, dense=d[1] if d else None, lexical=lx[1] if lx else None,
-                    dense_rank=d[0] if d else None, lexical_rank=lx[0] if lx else None)
+                Hit(
+                    cid,
+                    score,
+                    dense=d[1] if d else None,
+                    lexical=lx[1] if lx else None,
+                    dense_rank=d[0] if d else None,
+                    lexical_rank=lx[0] if lx else None,
+                )
             )
         return Retrieval(hits, vector, timings)

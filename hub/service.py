@@ -25,10 +25,10 @@ from hub.answering import Answer, AnswerComposer, ComposerConfig
 from hub.audit import AuditEntry, AuditLog, canonical_json
 from hub.auth import Principal, UserStore
 from hub.catalog import Catalog, ChunkRow, Version, make_engine
+from hub.dense_index import ExactDenseIndex
 from hub.embedding import Embedder
 from hub.errors import Conflict, InvalidInput
 from hub.ingestion import IngestionService
-from hub.dense_index import ExactDenseIndex
 from hub.learning.service import LearningService
 from hub.lexical_index import BM25Index
 from hub.retrieval import HybridRetriever
@@ -42,12 +42,30 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 # Settings that change what an answer says; their hash goes into every answer's audit record.
-_ANSWER_SETTINGS = ("embedding_model", "embedding_max_tokens", "embedding_backend", "embedding_precision",
-                    "chunk_max_words", "chunk_overlap_sentences", "chunk_table_max_words", "retrieval_mode",
-                    "retrieval_candidates", "retrieval_fusion", "rrf_k", "dense_weight", "lexical_weight",
-                    "answer_chunks", "answer_max_sentences", "answer_max_words", "refusal_threshold",
-                    "sentence_min_ratio", "support_w_sentence", "support_w_chunk", "support_w_coverage",
-                    "support_w_focus")
+_ANSWER_SETTINGS = (
+    "embedding_model",
+    "embedding_max_tokens",
+    "embedding_backend",
+    "embedding_precision",
+    "chunk_max_words",
+    "chunk_overlap_sentences",
+    "chunk_table_max_words",
+    "retrieval_mode",
+    "retrieval_candidates",
+    "retrieval_fusion",
+    "rrf_k",
+    "dense_weight",
+    "lexical_weight",
+    "answer_chunks",
+    "answer_max_sentences",
+    "answer_max_words",
+    "refusal_threshold",
+    "sentence_min_ratio",
+    "support_w_sentence",
+    "support_w_chunk",
+    "support_w_coverage",
+    "support_w_focus",
+)
 
 
 def utc_now() -> dt.datetime:
@@ -113,15 +131,24 @@ class Hub:
         self._lifecycle_lock = threading.Lock()
         self._swept_on: dt.date | None = None
         self.retriever = HybridRetriever(
-            self._lazy_encoder(), self.dense, self.lexical, mode=settings.retrieval_mode,
-            candidates=settings.retrieval_candidates, rrf_k=settings.rrf_k,
-            dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
+            self._lazy_encoder(),
+            self.dense,
+            self.lexical,
+            mode=settings.retrieval_mode,
+            candidates=settings.retrieval_candidates,
+            rrf_k=settings.rrf_k,
+            dense_weight=settings.dense_weight,
+            lexical_weight=settings.lexical_weight,
             fusion=settings.retrieval_fusion,
         )
         self.ingestion = IngestionService(
-            self.catalog, self.embedder, self.vectors, files_dir=settings.data_dir / "files",
-            chunking=ChunkingConfig(settings.chunk_max_words, settings.chunk_overlap_sentences,
-                                    settings.chunk_table_max_words),
+            self.catalog,
+            self.embedder,
+            self.vectors,
+            files_dir=settings.data_dir / "files",
+            chunking=ChunkingConfig(
+                settings.chunk_max_words, settings.chunk_overlap_sentences, settings.chunk_table_max_words
+            ),
             max_bytes=int(settings.max_upload_mb * 2**20),
         )
         self.ingestion.on_published.append(self._audit_published)
@@ -160,10 +187,16 @@ class Hub:
         return AnswerComposer(
             self.embedder(),
             self.lexical,
-            ComposerConfig(max_sentences=s.answer_max_sentences, max_words=s.answer_max_words,
-                           threshold=s.refusal_threshold, min_ratio=s.sentence_min_ratio,
-                           w_sentence=s.support_w_sentence, w_chunk=s.support_w_chunk,
-                           w_coverage=s.support_w_coverage, w_focus=s.support_w_focus),
+            ComposerConfig(
+                max_sentences=s.answer_max_sentences,
+                max_words=s.answer_max_words,
+                threshold=s.refusal_threshold,
+                min_ratio=s.sentence_min_ratio,
+                w_sentence=s.support_w_sentence,
+                w_chunk=s.support_w_chunk,
+                w_coverage=s.support_w_coverage,
+                w_focus=s.support_w_focus,
+            ),
         )
 
     def warm_up(self) -> None:
@@ -193,15 +226,17 @@ class Hub:
         if not question:
             raise InvalidInput("the question is empty; type a question", field="question")
         if len(question) > MAX_QUESTION_CHARS:
-            raise InvalidInput(f"the question is longer than {MAX_QUESTION_CHARS} characters; shorten it",
-                               field="question")
+            raise InvalidInput(
+                f"the question is longer than {MAX_QUESTION_CHARS} characters; shorten it", field="question"
+            )
         filters = filters or AskFilters()
         if filters.doc_type and filters.doc_type not in DocType.__members__:
             allowed = ", ".join(DocType.__members__)
             raise InvalidInput(f"doc_type '{filters.doc_type}' is unknown; use one of {allowed}", field="doc_type")
         today = self.clock()
-        query_filters = QueryFilters(today, filters.product or None, filters.doc_type or None,
-                                     filters.therapeutic_area or None)
+        query_filters = QueryFilters(
+            today, filters.product or None, filters.doc_type or None, filters.therapeutic_area or None
+        )
         t0 = time.perf_counter()
         retrieval = self.retriever.retrieve(question, query_filters, k=self.settings.answer_chunks)
         chunks = self.catalog.chunks(h.chunk_id for h in retrieval.hits)
@@ -210,32 +245,54 @@ class Hub:
             vector = self.embedder().encode_query(question)
         t1 = time.perf_counter()
         answer = self.composer().compose(question, vector, retrieval.hits, chunks, query_filters)
-        answer.timings_ms = {**{k: round(v, 2) for k, v in retrieval.timings_ms.items()},
-                             "retrieve": round((t1 - t0) * 1000, 2),
-                             "compose": round((time.perf_counter() - t1) * 1000, 2)}
+        answer.timings_ms = {
+            **{k: round(v, 2) for k, v in retrieval.timings_ms.items()},
+            "retrieve": round((t1 - t0) * 1000, 2),
+            "compose": round((time.perf_counter() - t1) * 1000, 2),
+        }
         return _Answered(answer, question, filters, chunks, today)
 
     def _audit_answer(self, done: _Answered, actor: Principal) -> AuditEntry:
         t0 = time.perf_counter()
         answer = done.answer
         cited_versions = {c.version_id for c in answer.citations}
-        products = sorted({ch.version.product for ch in done.chunks.values()
-                           if ch.version_id in cited_versions and ch.version.product})
+        products = sorted(
+            {
+                ch.version.product
+                for ch in done.chunks.values()
+                if ch.version_id in cited_versions and ch.version.product
+            }
+        )
         if not products:
             # A refusal cites nothing: label it with the product filter, else with what was retrieved,
             # so compliance filtering by product also finds the questions content could not answer.
-            products = ([done.filters.product] if done.filters.product else
-                        sorted({ch.version.product for ch in done.chunks.values() if ch.version.product}))
+            products = (
+                [done.filters.product]
+                if done.filters.product
+                else sorted({ch.version.product for ch in done.chunks.values() if ch.version.product})
+            )
         terms = self.safety.match(done.question, None if answer.refused else answer.answer)
         payload: dict[str, Any] = {
             "question": done.question,
             "filters": {k: v for k, v in asdict(done.filters).items() if v},
             "as_of": done.today.isoformat(),
-            "retrieved": [{"chunk_id": r["chunk_id"], "version_id": r["version_id"], "page": r["page"],
-                           "score": r["score"]} for r in answer.retrieved],
-            "cited": [{"n": c.n, "document_id": c.document_id, "version_id": c.version_id, "version": c.version,
-                       "title": c.title, "page": c.page, "chunk_id": c.chunk_id, "score": c.score}
-                      for c in answer.citations],
+            "retrieved": [
+                {"chunk_id": r["chunk_id"], "version_id": r["version_id"], "page": r["page"], "score": r["score"]}
+                for r in answer.retrieved
+            ],
+            "cited": [
+                {
+                    "n": c.n,
+                    "document_id": c.document_id,
+                    "version_id": c.version_id,
+                    "version": c.version,
+                    "title": c.title,
+                    "page": c.page,
+                    "chunk_id": c.chunk_id,
+                    "score": c.score,
+                }
+                for c in answer.citations
+            ],
             "answer": answer.answer,
             "refusal_reason": answer.reason if answer.refused else None,
             "support": answer.support,
@@ -244,8 +301,14 @@ class Hub:
             "settings_fingerprint": self.settings_fingerprint,
             "safety_terms": terms,
         }
-        return self.audit.append("answer.refused" if answer.refused else "answer.given", actor, payload,
-                          product=",".join(products), refused=answer.refused, flagged=bool(terms))
+        return self.audit.append(
+            "answer.refused" if answer.refused else "answer.given",
+            actor,
+            payload,
+            product=",".join(products),
+            refused=answer.refused,
+            flagged=bool(terms),
+        )
         answer.timings_ms["audit"] = round((time.perf_counter() - t0) * 1000, 2)
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -268,8 +331,13 @@ class Hub:
                 self._check_approvable(version)
             superseded = self.ingestion.set_status(version_id, target, reason, expect=version.status)
         entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = [
-            (f"document.{target}", actor, {**_version_facts(version), "from": version.status, "to": str(target),
-                                           "reason": reason}, {"subject": version_id, "product": version.product})]
+            (
+                f"document.{target}",
+                actor,
+                {**_version_facts(version), "from": version.status, "to": str(target), "reason": reason},
+                {"subject": version_id, "product": version.product},
+            )
+        ]
         entries += self._superseded_entries(superseded, version)
         self.audit.append_many(entries)
         retired = list(superseded) + ([] if target == Status.approved else [version_id])
@@ -279,13 +347,17 @@ class Hub:
     def _check_approvable(self, version: Version) -> None:
         today = self.clock()
         if version.expiry_date is not None and version.expiry_date < today:
-            raise Conflict(f"version {version.version_label} expired on {version.expiry_date}; upload a version "
-                           "with a later expiry date")
+            raise Conflict(
+                f"version {version.version_label} expired on {version.expiry_date}; upload a version "
+                "with a later expiry date"
+            )
         doc = self.catalog.get_document(version.document_id)
         newer = [v for v in doc.versions if v.status == Status.approved and v.created_at > version.created_at]
         if newer:
-            raise Conflict(f"a newer version ({newer[-1].version_label}, {newer[-1].id}) is approved; approving "
-                           "this older one would bring back retired content")
+            raise Conflict(
+                f"a newer version ({newer[-1].version_label}, {newer[-1].id}) is approved; approving "
+                "this older one would bring back retired content"
+            )
 
     def expire_due(self) -> list[str]:
         """Mark approved versions past their expiry date as expired (audited); returns their ids.
@@ -298,14 +370,23 @@ class Hub:
         with self._lifecycle_lock:
             for version in self.catalog.due_for_expiry(today):
                 try:
-                    self.ingestion.set_status(version.id, Status.expired, f"expiry date {version.expiry_date} passed",
-                                              expect=Status.approved)
+                    self.ingestion.set_status(
+                        version.id, Status.expired, f"expiry date {version.expiry_date} passed", expect=Status.approved
+                    )
                 except Conflict:
                     continue  # someone else changed it meanwhile
-                self.audit.append("document.expired", Principal.system("expiry-sweep"),
-                                  {**_version_facts(version), "from": "approved", "to": "expired",
-                                   "reason": f"expiry date {version.expiry_date} passed"},
-                                  subject=version.id, product=version.product)
+                self.audit.append(
+                    "document.expired",
+                    Principal.system("expiry-sweep"),
+                    {
+                        **_version_facts(version),
+                        "from": "approved",
+                        "to": "expired",
+                        "reason": f"expiry date {version.expiry_date} passed",
+                    },
+                    subject=version.id,
+                    product=version.product,
+                )
                 expired.append(version.id)
             self._swept_on = today
         self._retire(expired)
@@ -318,9 +399,15 @@ class Hub:
         entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = []
         retired: list[str] = []
         for version, superseded in published:
-            facts = {**_version_facts(version), "status": version.status, "sha256": version.sha256,
-                     "source_file": version.source_file, "pages": version.page_count, "chunks": version.chunk_count,
-                     "embedding_model": version.embedding_model}
+            facts = {
+                **_version_facts(version),
+                "status": version.status,
+                "sha256": version.sha256,
+                "source_file": version.source_file,
+                "pages": version.page_count,
+                "chunks": version.chunk_count,
+                "embedding_model": version.embedding_model,
+            }
             entries.append(("document.uploaded", actor, facts, {"subject": version.id, "product": version.product}))
             entries += self._superseded_entries(superseded, version)
             retired += superseded
@@ -333,10 +420,20 @@ class Hub:
         out: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = []
         for old_id in superseded:
             old = self.catalog.get_version(old_id)
-            out.append(("document.superseded", Principal.system("lifecycle"),
-                        {**_version_facts(old), "from": "approved", "to": "superseded",
-                         "superseded_by": by.id, "superseded_by_version": by.version_label},
-                        {"subject": old_id, "product": old.product}))
+            out.append(
+                (
+                    "document.superseded",
+                    Principal.system("lifecycle"),
+                    {
+                        **_version_facts(old),
+                        "from": "approved",
+                        "to": "superseded",
+                        "superseded_by": by.id,
+                        "superseded_by_version": by.version_label,
+                    },
+                    {"subject": old_id, "product": old.product},
+                )
+            )
         return out
 
     def _retire(self, version_ids: list[str]) -> None:
@@ -356,10 +453,16 @@ class Hub:
 
 
 def _version_facts(v: Version) -> dict[str, Any]:
-    return {"document_id": v.document_id, "version_id": v.id, "version": v.version_label, "title": v.title,
-            "doc_type": v.doc_type, "approval_id": v.approval_id,
-            "effective_date": v.effective_date.isoformat() if v.effective_date else None,
-            "expiry_date": v.expiry_date.isoformat() if v.expiry_date else None}
+    return {
+        "document_id": v.document_id,
+        "version_id": v.id,
+        "version": v.version_label,
+        "title": v.title,
+        "doc_type": v.doc_type,
+        "approval_id": v.approval_id,
+        "effective_date": v.effective_date.isoformat() if v.effective_date else None,
+        "expiry_date": v.expiry_date.isoformat() if v.expiry_date else None,
+    }
 
 
 class _LazyEncoder:

@@ -17,11 +17,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", env_file=None)
 
-    data_dir: Path = Field(Path("./hub-data"), description="Where the embedded catalog (SQLite), Chroma and uploads live.")
+    data_dir: Path = Field(
+        Path("./hub-data"), description="Where the embedded catalog (SQLite), Chroma and uploads live."
+    )
     database_url: str | None = Field(
         None, description="SQLAlchemy URL of the catalog; default: SQLite file inside data_dir."
     )
-    chroma_host: str | None = Field(None, description="Chroma server host for scale-out mode; default: embedded PersistentClient in data_dir.")
+    chroma_host: str | None = Field(
+        None, description="Chroma server host for scale-out mode; default: embedded PersistentClient in data_dir."
+    )
     chroma_port: int = Field(8001, description="Chroma server port (with chroma_host).")
     collection: str = Field("chunks", description="Chroma collection name.")
 
@@ -45,34 +49,46 @@ class Settings(BaseSettings):
     )
     embedding_device: str = Field("CPU", description="OpenVINO device for the encoder (CPU; GPU or NPU where present).")
     embedding_cache_dir: Path | None = Field(
-        None, description="Where converted encoders are cached; default: $XDG_CACHE_HOME/msl-knowledge-hub/encoders "
-        "(~/.cache/...). Built from the local weights on first use, never downloaded."
+        None,
+        description="Where converted encoders are cached; default: $XDG_CACHE_HOME/msl-knowledge-hub/encoders "
+        "(~/.cache/...). Built from the local weights on first use, never downloaded.",
     )
     embedding_calibration: Path | None = Field(
-        None, description="In-domain text for int8 calibration: a folder of documents, or a .txt/.jsonl file; "
-        "default: the sample corpus shipped with the project (corpus/). Never evaluation data."
+        None,
+        description="In-domain text for int8 calibration: a folder of documents, or a .txt/.jsonl file; "
+        "default: the sample corpus shipped with the project (corpus/). Never evaluation data.",
     )
     embedding_min_cosine: float = Field(
-        0.98, ge=0, le=1, description="Start-up check: least cosine between fast-backend and torch vectors on fixed texts."
+        0.98,
+        ge=0,
+        le=1,
+        description="Start-up check: least cosine between fast-backend and torch vectors on fixed texts.",
     )
     embedding_require_speedup: bool = Field(
         True, description="Use the OpenVINO encoder only if it measured faster than torch on this CPU."
     )
 
-    chunk_max_words: int = Field(80, ge=20, le=1000, description="Prose chunk size in words (measured: docs/chunking.md).")
+    chunk_max_words: int = Field(
+        80, ge=20, le=1000, description="Prose chunk size in words (measured: docs/chunking.md)."
+    )
     chunk_overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated when prose is split.")
     chunk_table_max_words: int = Field(220, ge=20, le=2000, description="Tables up to this size stay whole.")
 
-    retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="Which retrievers feed the answer.")
-    retrieval_candidates: int = Field(100, ge=1, le=1000, description="Candidates taken from each retriever before fusion.")
+    retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="Which retrievers feed the answer."
+    )
+    retrieval_candidates: int = Field(
+        100, ge=1, le=1000, description="Candidates taken from each retriever before fusion."
+    )
     retrieval_fusion: Literal["convex", "rrf"] = Field(
         "convex",
         description="How dense and lexical candidates are fused: 'convex' = weighted sum of min-max normalised "
         "scores, 'rrf' = weighted reciprocal rank fusion. Chosen on BEIR SciFact train (docs/retrieval.md).",
     )
     dense_search: Literal["exact", "chroma"] = Field(
-        "exact", description="'exact': cosine over the approved chunks' vectors held in memory, filtered by a mask "
-        "(hub.dense_index; ~1.5 KB per chunk); 'chroma': Chroma's approximate query with a metadata filter."
+        "exact",
+        description="'exact': cosine over the approved chunks' vectors held in memory, filtered by a mask "
+        "(hub.dense_index; ~1.5 KB per chunk); 'chroma': Chroma's approximate query with a metadata filter.",
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (retrieval_fusion='rrf').")
     dense_weight: float = Field(0.5, ge=0, description="Weight of the dense list in fusion.")
@@ -82,24 +98,33 @@ class Settings(BaseSettings):
     answer_max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an answer.")
     answer_max_words: int = Field(120, ge=10, le=1000, description="Cap on answer length in words.")
     refusal_threshold: float = Field(
-        0.55, description="Minimum support score of the best sentence; below it the hub refuses. "
-        "Calibrated on evals/questions.jsonl with `python -m evals.calibrate` (docs/answering.md)."
+        0.55,
+        description="Minimum support score of the best sentence; below it the hub refuses. "
+        "Calibrated on evals/questions.jsonl with `python -m evals.calibrate` (docs/answering.md).",
     )
-    sentence_min_ratio: float = Field(0.8, ge=0, le=1, description="Further sentences must reach this share of the best sentence's score.")
+    sentence_min_ratio: float = Field(
+        0.8, ge=0, le=1, description="Further sentences must reach this share of the best sentence's score."
+    )
     support_w_sentence: float = Field(0.5, description="Support weight: question-sentence cosine.")
     support_w_chunk: float = Field(0.2, description="Support weight: question-chunk cosine.")
     support_w_coverage: float = Field(0.3, description="Support weight: idf-weighted share of question terms found.")
-    support_w_focus: float = Field(0.0, description="Support penalty: question meaning resting on words the content never uses.")
+    support_w_focus: float = Field(
+        0.0, description="Support penalty: question meaning resting on words the content never uses."
+    )
 
     safety_terms_file: Path | None = Field(
-        None, description="Safety-signal terms, one per line ('#' comments, 're:' prefix for a regular expression); "
-        "questions and answers matching one are flagged in the audit log. Default: hub.safety.DEFAULT_TERMS."
+        None,
+        description="Safety-signal terms, one per line ('#' comments, 're:' prefix for a regular expression); "
+        "questions and answers matching one are flagged in the audit log. Default: hub.safety.DEFAULT_TERMS.",
     )
 
     learning_desired_retention: float = Field(
-        0.9, gt=0, lt=1, description="FSRS target recall probability when a review falls due.")
+        0.9, gt=0, lt=1, description="FSRS target recall probability when a review falls due."
+    )
     learning_maximum_interval_days: int = Field(365, ge=1, le=36500, description="Longest FSRS review interval, days.")
-    learning_enable_fuzzing: bool = Field(True, description="Spread FSRS intervals slightly so reviews do not bunch up.")
+    learning_enable_fuzzing: bool = Field(
+        True, description="Spread FSRS intervals slightly so reviews do not bunch up."
+    )
     learning_items_per_chunk: int = Field(3, ge=1, le=20, description="Most quiz items generated from one chunk.")
     learning_quiz_max_items: int = Field(30, ge=1, le=100, description="Most items in one quiz.")
 

@@ -80,7 +80,9 @@ class _Packer:
         for row in body:
             candidate = part + [row]
             if part and len(" ".join([header, *candidate]).split()) > self.config.table_max_words:
-                self.chunks.append(Chunk(len(self.chunks), self.page, self.section, "\n".join([header, *part]), "table"))
+                self.chunks.append(
+                    Chunk(len(self.chunks), self.page, self.section, "\n".join([header, *part]), "table")
+                )
                 candidate = [row]
             part = candidate
         if part:

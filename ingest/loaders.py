@@ -33,10 +33,31 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # "5.1 Serious Infections", "14 CLINICAL STUDIES", "2.3 Missed Dose"
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^\n]{1,90})$")
 _COMMON_SECTIONS = {
-    "abstract", "introduction", "background", "methods", "materials and methods", "results",
-    "discussion", "conclusion", "conclusions", "limitations", "references", "summary",
-    "recommendations", "objectives", "objective", "design", "safety", "efficacy", "acknowledgements",
-    "funding", "disclosures", "key points", "highlights", "table of contents", "contents",
+    "abstract",
+    "introduction",
+    "background",
+    "methods",
+    "materials and methods",
+    "results",
+    "discussion",
+    "conclusion",
+    "conclusions",
+    "limitations",
+    "references",
+    "summary",
+    "recommendations",
+    "objectives",
+    "objective",
+    "design",
+    "safety",
+    "efficacy",
+    "acknowledgements",
+    "funding",
+    "disclosures",
+    "key points",
+    "highlights",
+    "table of contents",
+    "contents",
 }
 
 
@@ -53,8 +74,7 @@ def safe_file_name(name: str) -> str:
     base = PurePosixPath(PureWindowsPath(name).name).name
     if base != name or name in {".", ".."} or ".." in name.split("/") or name.startswith("."):
         raise UnsafeFileName(
-            "the file name contains a path or starts with '.'; upload it under a plain name "
-            "such as 'label.pdf'",
+            "the file name contains a path or starts with '.'; upload it under a plain name such as 'label.pdf'",
             file=name,
         )
     if len(name) > 255:
@@ -123,9 +143,13 @@ def _load_pdf(data: bytes, name: str) -> ParsedDocument:
     except (EncryptedFile, NoExtractableText):
         raise
     except FileNotDecryptedError as exc:
-        raise EncryptedFile("the PDF is password-protected; remove the protection and upload it again", file=name) from exc
+        raise EncryptedFile(
+            "the PDF is password-protected; remove the protection and upload it again", file=name
+        ) from exc
     except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise CorruptFile(f"the PDF could not be read ({exc.__class__.__name__}); it may be damaged", file=name) from exc
+        raise CorruptFile(
+            f"the PDF could not be read ({exc.__class__.__name__}); it may be damaged", file=name
+        ) from exc
     pages = strip_repeated_lines([normalize_text(p) for p in raw_pages])
     blocks: list[Block] = []
     for number, text in enumerate(pages, start=1):
@@ -182,8 +206,7 @@ def _blocks_from_lines(lines: Iterable[str], page: int) -> list[Block]:
 def _require_zip(data: bytes, name: str, kind: str) -> None:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise CorruptFile(
-            f"this is not a valid {kind} file (it is not a ZIP package); save it again from "
-            f"the authoring application",
+            f"this is not a valid {kind} file (it is not a ZIP package); save it again from the authoring application",
             file=name,
         )
 
@@ -205,7 +228,9 @@ def _load_pptx(data: bytes, name: str) -> ParsedDocument:
     try:
         prs = Presentation(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise CorruptFile(f"the PPTX could not be opened ({exc.__class__.__name__}); it may be damaged", file=name) from exc
+        raise CorruptFile(
+            f"the PPTX could not be opened ({exc.__class__.__name__}); it may be damaged", file=name
+        ) from exc
     blocks: list[Block] = []
     count = 0
     per_slide: list[list[Block]] = [_slide_blocks(slide, number) for number, slide in enumerate(prs.slides, start=1)]
@@ -264,7 +289,9 @@ def _load_docx(data: bytes, name: str) -> ParsedDocument:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise CorruptFile(f"the DOCX could not be opened ({exc.__class__.__name__}); it may be damaged", file=name) from exc
+        raise CorruptFile(
+            f"the DOCX could not be opened ({exc.__class__.__name__}); it may be damaged", file=name
+        ) from exc
     blocks: list[Block] = []
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):

@@ -37,7 +37,9 @@ class DocumentMetadata(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=300, description="Document title; a new file with the same title is a new version.")
+    title: str = Field(
+        min_length=1, max_length=300, description="Document title; a new file with the same title is a new version."
+    )
     doc_type: DocType = Field(description="slide_deck, guideline, publication, label or other.")
     product: str = Field(default="", max_length=120, description="Product the content is about.")
     therapeutic_area: str = Field(default="", max_length=120)
@@ -57,9 +59,7 @@ class DocumentMetadata(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> DocumentMetadata:
         if self.effective_date and self.expiry_date and self.expiry_date < self.effective_date:
-            raise ValueError(
-                f"expiry_date {self.expiry_date} is before effective_date {self.effective_date}"
-            )
+            raise ValueError(f"expiry_date {self.expiry_date} is before effective_date {self.effective_date}")
         return self
 
 
@@ -107,7 +107,9 @@ def load_sidecar(path: Path) -> dict[str, Any] | None:
             try:
                 raw = json.loads(text) if candidate.suffix == ".json" else yaml.safe_load(text)
             except (json.JSONDecodeError, yaml.YAMLError) as exc:
-                raise BadMetadata(f"sidecar {candidate.name} is not valid {candidate.suffix[1:].upper()}: {exc}", file=path.name) from exc
+                raise BadMetadata(
+                    f"sidecar {candidate.name} is not valid {candidate.suffix[1:].upper()}: {exc}", file=path.name
+                ) from exc
             if raw is None:
                 raw = {}
             if not isinstance(raw, dict):

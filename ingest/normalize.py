@@ -76,17 +76,16 @@ def strip_repeated_lines(pages: list[str], *, edge_lines: int = 3, min_share: fl
     split = [p.split("\n") for p in pages]
     # On short pages the edge zone shrinks, so body lines are not mistaken for furniture.
     edges_of = [max(1, min(edge_lines, len(lines) // 4)) for lines in split]
-    furniture = furniture_keys([lines[:edge] + lines[-edge:] for lines, edge in zip(split, edges_of, strict=True)],
-                               min_share=min_share)
+    furniture = furniture_keys(
+        [lines[:edge] + lines[-edge:] for lines, edge in zip(split, edges_of, strict=True)], min_share=min_share
+    )
     if not furniture:
         return pages
     cleaned = []
     for lines, edge in zip(split, edges_of, strict=True):
         n = len(lines)
         keep = [
-            line
-            for i, line in enumerate(lines)
-            if not ((i < edge or i >= n - edge) and line_key(line) in furniture)
+            line for i, line in enumerate(lines) if not ((i < edge or i >= n - edge) and line_key(line) in furniture)
         ]
         cleaned.append("\n".join(keep).strip())
     return cleaned

@@ -57,9 +57,17 @@ def meta():
     from ingest.metadata import parse_metadata
 
     def factory(**fields: object):
-        base = {"title": "Zorbex Prescribing Information", "doc_type": "label", "product": "Zorbex",
-                "therapeutic_area": "Dermatology", "version": "1.0", "status": "approved",
-                "effective_date": "2026-01-01", "expiry_date": "2027-12-31", "owner": "Test Owner"}
+        base = {
+            "title": "Zorbex Prescribing Information",
+            "doc_type": "label",
+            "product": "Zorbex",
+            "therapeutic_area": "Dermatology",
+            "version": "1.0",
+            "status": "approved",
+            "effective_date": "2026-01-01",
+            "expiry_date": "2027-12-31",
+            "owner": "Test Owner",
+        }
         base.update(fields)
         return parse_metadata(base)
 

@@ -5,20 +5,36 @@ from __future__ import annotations
 import io
 
 LABEL_PAGES = [
-    ("1 INDICATIONS AND USAGE",
-     ["Zorbex is indicated for the treatment of adults with moderate-to-severe plaque psoriasis who are "
-      "candidates for systemic therapy or phototherapy."]),
-    ("2 DOSAGE AND ADMINISTRATION",
-     ["The recommended dose of Zorbex is 150 mg given by subcutaneous injection at week 0 and week 4, "
-      "then every 12 weeks thereafter.",
-      "Inject into the thigh, the abdomen or the back of the upper arm."]),
-    ("4 CONTRAINDICATIONS",
-     ["Zorbex is contraindicated in patients with a history of serious hypersensitivity to zorbexumab "
-      "or to any of the excipients."]),
-    ("6 ADVERSE REACTIONS",
-     ["The most common adverse reactions were upper respiratory tract infections and headache.",
-      "Injection site reactions occurred in 3.2% of patients treated with Zorbex compared with 1.1% of "
-      "patients who received placebo."]),
+    (
+        "1 INDICATIONS AND USAGE",
+        [
+            "Zorbex is indicated for the treatment of adults with moderate-to-severe plaque psoriasis who are "
+            "candidates for systemic therapy or phototherapy."
+        ],
+    ),
+    (
+        "2 DOSAGE AND ADMINISTRATION",
+        [
+            "The recommended dose of Zorbex is 150 mg given by subcutaneous injection at week 0 and week 4, "
+            "then every 12 weeks thereafter.",
+            "Inject into the thigh, the abdomen or the back of the upper arm.",
+        ],
+    ),
+    (
+        "4 CONTRAINDICATIONS",
+        [
+            "Zorbex is contraindicated in patients with a history of serious hypersensitivity to zorbexumab "
+            "or to any of the excipients."
+        ],
+    ),
+    (
+        "6 ADVERSE REACTIONS",
+        [
+            "The most common adverse reactions were upper respiratory tract infections and headache.",
+            "Injection site reactions occurred in 3.2% of patients treated with Zorbex compared with 1.1% of "
+            "patients who received placebo.",
+        ],
+    ),
 ]
 
 
@@ -90,18 +106,23 @@ def deck_pptx(footer: bool = False) -> bytes:
     s1.placeholders[1].text = "Fictional sample deck for tests"
     s2 = prs.slides.add_slide(prs.slide_layouts[1])
     s2.shapes.title.text = "Mechanism of action"
-    s2.placeholders[1].text = "Zorbex binds the p19 subunit of interleukin-23.\nIt blocks signalling of the IL-23 receptor."
+    s2.placeholders[
+        1
+    ].text = "Zorbex binds the p19 subunit of interleukin-23.\nIt blocks signalling of the IL-23 receptor."
     s2.notes_slide.notes_text_frame.text = "Speaker note: the terminal half-life of Zorbex is about 28 days."
     s3 = prs.slides.add_slide(prs.slide_layouts[5])
     s3.shapes.title.text = "Week 16 efficacy"
     table = s3.shapes.add_table(3, 3, Inches(1), Inches(2), Inches(6), Inches(2)).table
-    for r, row in enumerate([["Endpoint", "Zorbex", "Placebo"], ["PASI 90", "72.4%", "3.1%"], ["IGA 0/1", "84.0%", "5.2%"]]):
+    for r, row in enumerate(
+        [["Endpoint", "Zorbex", "Placebo"], ["PASI 90", "72.4%", "3.1%"], ["IGA 0/1", "84.0%", "5.2%"]]
+    ):
         for c, value in enumerate(row):
             table.cell(r, c).text = value
     if footer:
         for n, slide in enumerate(prs.slides, start=1):
-            slide.shapes.add_textbox(Inches(0.5), Inches(7), Inches(6), Inches(0.3)).text_frame.text = (
-                "Zorbex medical affairs | Approval ZX-2026-001 | Version 2.0")
+            slide.shapes.add_textbox(
+                Inches(0.5), Inches(7), Inches(6), Inches(0.3)
+            ).text_frame.text = "Zorbex medical affairs | Approval ZX-2026-001 | Version 2.0"
             slide.shapes.add_textbox(Inches(9), Inches(7), Inches(1), Inches(0.3)).text_frame.text = f"{n} / 3"
     buf = io.BytesIO()
     prs.save(buf)

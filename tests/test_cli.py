@@ -17,16 +17,16 @@ pytestmark = pytest.mark.slow
 
 def _hub(args: list[str], data_dir: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HUB_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "hub.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 def test_ingest_folder_summary_exit_code_and_ask_json(tmp_path, label_pdf):
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "label.pdf").write_bytes(label_pdf)
-    (folder / "label.meta.yaml").write_text(
-        "title: Zorbex label\ndoc_type: label\nversion: 2.1\nproduct: Zorbex\n")
+    (folder / "label.meta.yaml").write_text("title: Zorbex label\ndoc_type: label\nversion: 2.1\nproduct: Zorbex\n")
     (folder / "deck.pptx").write_bytes(samples.deck_pptx())
     (folder / "deck.meta.json").write_text(json.dumps({"title": "Zorbex deck", "doc_type": "slide_deck"}))
     (folder / "locked.pdf").write_bytes(samples.encrypted_pdf(label_pdf))
@@ -63,8 +63,11 @@ def test_ingest_folder_summary_exit_code_and_ask_json(tmp_path, label_pdf):
     assert _hub(["audit", "export", "-o", str(exported)], data).returncode == 0
     records = json.loads(exported.read_text())["records"]
     asked = [(r["event"], r["actor"], r["role"]) for r in records if r["event"].startswith("answer.")]
-    assert asked == [("answer.given", "mia", "msl"), ("answer.refused", "cli", "system"),
-                     ("answer.given", "cli", "system")]
+    assert asked == [
+        ("answer.given", "mia", "msl"),
+        ("answer.refused", "cli", "system"),
+        ("answer.given", "cli", "system"),
+    ]
     uploads = [(r["actor"], r["payload"]["source_file"]) for r in records if r["event"] == "document.uploaded"]
     assert sorted(uploads) == [("cli", "deck.pptx"), ("cli", "label.pdf")]
 
@@ -93,9 +96,14 @@ def test_users_and_audit_commands(tmp_path):
     assert seed.returncode == 0 and seed.stdout.count("API key hub_") == 5
     assert "exists already" in _hub(["users", "seed-demo"], data).stdout
     listed = json.loads(_hub(["users", "list", "--json"], data).stdout)
-    assert {u["name"]: u["role"] for u in listed} == {"mia": "msl", "msl": "msl", "owner": "content_owner",
-                                                      "compliance": "compliance", "manager": "manager",
-                                                      "admin": "admin"}
+    assert {u["name"]: u["role"] for u in listed} == {
+        "mia": "msl",
+        "msl": "msl",
+        "owner": "content_owner",
+        "compliance": "compliance",
+        "manager": "manager",
+        "admin": "admin",
+    }
     assert key not in json.dumps(listed)
     assert _hub(["users", "disable", "mia"], data).returncode == 0
     assert _hub(["users", "disable", "nobody"], data).returncode == 2

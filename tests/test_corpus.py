@@ -31,8 +31,16 @@ def _questions():
 
 def test_every_sample_file_is_ingested_with_pages(corpus_hub):
     docs = {v.source_file: v for d in corpus_hub.catalog.list_documents() for v in d.versions}
-    assert set(docs) >= {"lumerza-prescribing-information.pdf", "lumerza-clinical-overview-deck.pptx",
-                         "lumerza-dosing-faq.docx", "lumerza-storage-handling.md"} | RETIRED
+    assert (
+        set(docs)
+        >= {
+            "lumerza-prescribing-information.pdf",
+            "lumerza-clinical-overview-deck.pptx",
+            "lumerza-dosing-faq.docx",
+            "lumerza-storage-handling.md",
+        }
+        | RETIRED
+    )
     assert docs["lumerza-prescribing-information.pdf"].page_count >= 10
     assert docs["lumerza-clinical-overview-deck.pptx"].page_count >= 12
     assert docs["lumerza-dosing-quick-reference-v1.pdf"].status == "withdrawn"
@@ -40,7 +48,9 @@ def test_every_sample_file_is_ingested_with_pages(corpus_hub):
 
 
 def test_retired_documents_are_never_cited_or_retrieved(corpus_hub):
-    retired_versions = {v.id for d in corpus_hub.catalog.list_documents() for v in d.versions if v.source_file in RETIRED}
+    retired_versions = {
+        v.id for d in corpus_hub.catalog.list_documents() for v in d.versions if v.source_file in RETIRED
+    }
     for q in _questions():
         answer = corpus_hub.ask(q["question"])
         assert not {c.source_file for c in answer.citations} & RETIRED, q["id"]
@@ -56,9 +66,11 @@ def test_retired_only_facts_do_not_surface(corpus_hub):
 
 
 def test_off_topic_questions_are_refused(corpus_hub):
-    for q in ["What is the list price of a LUMERZA pen in Germany?",
-              "Has lumeracept been studied in hidradenitis suppurativa?",
-              "What is the recommended first-line treatment for moderate acne vulgaris?"]:
+    for q in [
+        "What is the list price of a LUMERZA pen in Germany?",
+        "Has lumeracept been studied in hidradenitis suppurativa?",
+        "What is the recommended first-line treatment for moderate acne vulgaris?",
+    ]:
         answer = corpus_hub.ask(q)
         assert answer.refused, (q, answer.answer)
         assert answer.reason and answer.citations == []

@@ -22,18 +22,32 @@ def pct(x: float | None) -> str:
 
 
 def msl_rows(mastery: dict[str, Any]) -> list[list[Any]]:
-    return [[user, t["attempts"], pct(t["accuracy"]), pct(t["retrievability"]), pct(t["mastery"]), t["due"],
-             t["overdue"]] for user, t in mastery["totals"].items()]
+    return [
+        [user, t["attempts"], pct(t["accuracy"]), pct(t["retrievability"]), pct(t["mastery"]), t["due"], t["overdue"]]
+        for user, t in mastery["totals"].items()
+    ]
 
 
 def topic_rows(topics: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[t["product"], t["topic"], t["users"], t["attempts"], pct(t["accuracy"]), pct(t["retrievability"]),
-             pct(t["mastery"])] for t in topics]
+    return [
+        [
+            t["product"],
+            t["topic"],
+            t["users"],
+            t["attempts"],
+            pct(t["accuracy"]),
+            pct(t["retrievability"]),
+            pct(t["mastery"]),
+        ]
+        for t in topics
+    ]
 
 
 def gap_rows(gaps: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[g["question"], g["count"], g["askers"], ", ".join(g["products"]), g["last_asked"][:16].replace("T", " ")]
-            for g in gaps]
+    return [
+        [g["question"], g["count"], g["askers"], ", ".join(g["products"]), g["last_asked"][:16].replace("T", " ")]
+        for g in gaps
+    ]
 
 
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
@@ -62,15 +76,24 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         a = hub.learning.analytics
         mastery, topics, retention, gaps = a.mastery(), a.topics(), a.retention(), a.gaps()
         return [
-            render.table(["MSL", "answers", "correct", "recall now", "mastery", "due", "overdue"], msl_rows(mastery),
-                         empty="No quiz answers yet."),
+            render.table(
+                ["MSL", "answers", "correct", "recall now", "mastery", "due", "overdue"],
+                msl_rows(mastery),
+                empty="No quiz answers yet.",
+            ),
             plots.mastery_heatmap(mastery),
-            render.table(["product", "topic", "MSLs", "answers", "correct", "recall now", "mastery"],
-                         topic_rows(topics), empty="No quiz answers yet."),
+            render.table(
+                ["product", "topic", "MSLs", "answers", "correct", "recall now", "mastery"],
+                topic_rows(topics),
+                empty="No quiz answers yet.",
+            ),
             plots.topic_bars(topics),
             plots.retention_curve(retention),
-            render.table(["question", "times refused", "askers", "products", "last asked (UTC)"], gap_rows(gaps),
-                         empty="No refused questions."),
+            render.table(
+                ["question", "times refused", "askers", "products", "last asked (UTC)"],
+                gap_rows(gaps),
+                empty="No refused questions.",
+            ),
             plots.gaps_bars(gaps),
         ]
 

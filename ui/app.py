@@ -29,24 +29,32 @@ def _signed_in_banner(principal: Any) -> str:
     if principal is None:
         return ""
     role = ROLE_NAMES.get(role_of(principal), role_of(principal))
-    return (f"<div class='hub-html' id='signed-in-as'>Signed in as <strong>{esc(principal.name)}</strong>"
-            f" · {esc(role)}</div>")
+    return (
+        f"<div class='hub-html' id='signed-in-as'>Signed in as <strong>{esc(principal.name)}</strong>"
+        f" · {esc(role)}</div>"
+    )
 
 
 def build_ui(get_hub: Callable[[], Hub]) -> gr.Blocks:
     """The whole UI. ``get_hub`` is called inside each callback (the hub is built at server start-up)."""
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         principal = gr.State(None)
-        gr.HTML(f"<div class='hub-html'><h2 style='margin:0.25rem 0'>{TITLE}</h2>"
-                "<p class='hub-meta' style='margin:0'>Cited answers from approved, current medical-affairs content."
-                "</p></div>")
+        gr.HTML(
+            f"<div class='hub-html'><h2 style='margin:0.25rem 0'>{TITLE}</h2>"
+            "<p class='hub-meta' style='margin:0'>Cited answers from approved, current medical-affairs content."
+            "</p></div>"
+        )
 
         with gr.Column(visible=True, elem_id="signin") as signin_box:
             gr.Markdown("### Sign in")
             with gr.Tabs():
                 with gr.Tab("API key", id="key"):
-                    key = gr.Textbox(label="API key", type="password", elem_id="signin-key",
-                                     placeholder="the key printed by `hub users add`")
+                    key = gr.Textbox(
+                        label="API key",
+                        type="password",
+                        elem_id="signin-key",
+                        placeholder="the key printed by `hub users add`",
+                    )
                     key_btn = gr.Button("Sign in with key", variant="primary", elem_id="signin-key-btn")
                 with gr.Tab("Username and password", id="password"):
                     username = gr.Textbox(label="Username", elem_id="signin-user")
@@ -132,5 +140,16 @@ def mount(app: FastAPI) -> FastAPI:
     start-up also serves the UI.
     """
     blocks = build_ui(lambda: app.state.hub)
-    return gr.mount_gradio_app(app, blocks, path="/", theme=theme(), css=CSS, head=HEAD, footer_links=[],
-                               show_error=True, ssr_mode=False, pwa=False, mcp_server=False)
+    return gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        theme=theme(),
+        css=CSS,
+        head=HEAD,
+        footer_links=[],
+        show_error=True,
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+    )

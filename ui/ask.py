@@ -38,8 +38,9 @@ def filter_choices(hub: Hub) -> dict[str, list[str]]:
 def recent_questions(hub: Hub, principal: Any, limit: int = RECENT_LIMIT) -> list[tuple[str, str, bool]]:
     """(UTC time, question, refused) of this user's latest questions, newest first, from the audit log."""
     since = hub.now().date() - dt.timedelta(days=RECENT_DAYS)
-    entries = hub.audit.query(user=principal.name, event=list(ANSWER_EVENTS), date_from=since, limit=200,
-                              newest_first=True)
+    entries = hub.audit.query(
+        user=principal.name, event=list(ANSWER_EVENTS), date_from=since, limit=200, newest_first=True
+    )
     rows: list[tuple[str, str, bool]] = []
     seen: set[str] = set()
     for e in entries:  # newest first; a question asked again is listed once, at its latest time
@@ -70,15 +71,21 @@ def _value(choice: str | None) -> str | None:
 
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
     """Build the tab; returns it with a loader (run after sign-in) and the loader's outputs."""
-    with (gr.Tab("Ask", id="ask", visible=False, elem_id="tab-ask") as tab,
-          gr.Row(equal_height=False, elem_classes=["hub-stack-on-phone"])):
+    with (
+        gr.Tab("Ask", id="ask", visible=False, elem_id="tab-ask") as tab,
+        gr.Row(equal_height=False, elem_classes=["hub-stack-on-phone"]),
+    ):
         with gr.Column(scale=3, min_width=0):
-            question = gr.Textbox(label="Your question", lines=2, max_length=2000, elem_id="ask-question",
-                                  placeholder="e.g. What is the recommended maintenance dose?")
+            question = gr.Textbox(
+                label="Your question",
+                lines=2,
+                max_length=2000,
+                elem_id="ask-question",
+                placeholder="e.g. What is the recommended maintenance dose?",
+            )
             with gr.Accordion("Filters", open=False, elem_id="ask-filters"):
                 product = gr.Dropdown([ANY], value=ANY, label="Product", elem_id="ask-product", min_width=0)
-                doc_type = gr.Dropdown([ANY], value=ANY, label="Document type", elem_id="ask-doctype",
-                                       min_width=0)
+                doc_type = gr.Dropdown([ANY], value=ANY, label="Document type", elem_id="ask-doctype", min_width=0)
                 area = gr.Dropdown([ANY], value=ANY, label="Therapeutic area", elem_id="ask-area", min_width=0)
             submit = gr.Button("Ask", variant="primary", elem_id="ask-submit")
             result = gr.HTML("", elem_id="ask-answer", js_on_load=render.CITATION_JS, elem_classes=["hub-html"])
@@ -102,8 +109,12 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             return gr.update(), gr.update(), gr.update(), gr.update(), ""
         hub = get_hub()
         choices = filter_choices(hub)
-        return (gr.update(choices=choices["product"], value=ANY), gr.update(choices=choices["doc_type"], value=ANY),
-                gr.update(choices=choices["therapeutic_area"], value=ANY), recent_html(recent_questions(hub, who)),
-                "")
+        return (
+            gr.update(choices=choices["product"], value=ANY),
+            gr.update(choices=choices["doc_type"], value=ANY),
+            gr.update(choices=choices["therapeutic_area"], value=ANY),
+            recent_html(recent_questions(hub, who)),
+            "",
+        )
 
     return tab, load, [product, doc_type, area, recent, result]

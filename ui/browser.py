@@ -54,7 +54,8 @@ def ask(page: Page, question: str) -> None:
     # The answer block carries its question, so an earlier answer on the page is not mistaken for this one.
     page.wait_for_function(
         "q => [...document.querySelectorAll('#ask-answer [data-question]')].some(e => e.dataset.question === q)",
-        arg=" ".join(question.split()))
+        arg=" ".join(question.split()),
+    )
 
 
 # Elements whose right edge passes the viewport, for a readable failure message. Content inside a

@@ -48,8 +48,21 @@ def summary(e: AuditEntry, width: int = 140) -> str:
 
 
 def rows_of(entries: list[AuditEntry]) -> list[list[Any]]:
-    return [[e.seq, e.ts[:19].replace("T", " "), e.event, e.actor, e.role, e.product, summary(e),
-             "yes" if e.refused else "", "yes" if e.flagged else "", e.id] for e in entries]
+    return [
+        [
+            e.seq,
+            e.ts[:19].replace("T", " "),
+            e.event,
+            e.actor,
+            e.role,
+            e.product,
+            summary(e),
+            "yes" if e.refused else "",
+            "yes" if e.flagged else "",
+            e.id,
+        ]
+        for e in entries
+    ]
 
 
 def choices_of(entries: list[AuditEntry]) -> list[tuple[str, str]]:
@@ -60,23 +73,30 @@ def _answer_facts(p: dict[str, Any]) -> str:
     """The parts of an answer record a reviewer reads first: question, answer or refusal, sources."""
     if "question" not in p:
         return ""
-    cited = "".join(f"<li>[{render.esc(c.get('n'))}] {render.esc(c.get('title'))} v{render.esc(c.get('version'))}, "
-                    f"page/slide {render.esc(c.get('page'))}</li>" for c in p.get("cited") or [])
+    cited = "".join(
+        f"<li>[{render.esc(c.get('n'))}] {render.esc(c.get('title'))} v{render.esc(c.get('version'))}, "
+        f"page/slide {render.esc(c.get('page'))}</li>"
+        for c in p.get("cited") or []
+    )
     refusal = p.get("refusal_reason")
     terms = ", ".join(p.get("safety_terms") or [])
     said = render.esc(refusal or p.get("answer", ""))
-    return (f"<p><strong>Question:</strong> {render.esc(p['question'])}</p>"
-            f"<p><strong>{'Refused' if refusal else 'Answer'}:</strong> {said}</p>"
-            + (f"<ul>{cited}</ul>" if cited else "")
-            + (f"<p class='hub-bad'>Safety terms: {render.esc(terms)}</p>" if terms else ""))
+    return (
+        f"<p><strong>Question:</strong> {render.esc(p['question'])}</p>"
+        f"<p><strong>{'Refused' if refusal else 'Answer'}:</strong> {said}</p>"
+        + (f"<ul>{cited}</ul>" if cited else "")
+        + (f"<p class='hub-bad'>Safety terms: {render.esc(terms)}</p>" if terms else "")
+    )
 
 
 def detail_html(hub: Hub, record_id: str) -> str:
     """One record: the key facts, the reviews it has received, and the full payload as JSON."""
     e = hub.audit.get(record_id)
     reviews = hub.audit.reviews(record_id)
-    review_rows = [[r.ts[:19].replace("T", " "), r.actor, r.payload.get("status", ""), r.payload.get("comment", "")]
-                   for r in reviews]
+    review_rows = [
+        [r.ts[:19].replace("T", " "), r.actor, r.payload.get("status", ""), r.payload.get("comment", "")]
+        for r in reviews
+    ]
     return (
         "<div class='hub-html'>"
         f"<p><strong>#{e.seq} {render.esc(e.event)}</strong> by {render.esc(e.actor or 'system')} "
@@ -93,11 +113,15 @@ def detail_html(hub: Hub, record_id: str) -> str:
 def verify_html(hub: Hub) -> str:
     r = hub.audit.verify()
     if r.ok:
-        return (f"<p class='hub-ok' id='verify-result'>PASS: all {r.checked} records re-hashed and linked; "
-                f"head #{r.head_seq} {render.esc(r.head_hash[:16])}…</p>")
-    return (f"<p class='hub-bad' id='verify-result'>FAIL: first bad record #{r.bad_seq} (id "
-            f"{render.esc(r.bad_id or '?')}): {render.esc(r.problem or '')}. {r.checked} records before it are "
-            "intact.</p>")
+        return (
+            f"<p class='hub-ok' id='verify-result'>PASS: all {r.checked} records re-hashed and linked; "
+            f"head #{r.head_seq} {render.esc(r.head_hash[:16])}…</p>"
+        )
+    return (
+        f"<p class='hub-bad' id='verify-result'>FAIL: first bad record #{r.bad_seq} (id "
+        f"{render.esc(r.bad_id or '?')}): {render.esc(r.problem or '')}. {r.checked} records before it are "
+        "intact.</p>"
+    )
 
 
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
@@ -107,24 +131,31 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="aud-to", min_width=0)
             user = gr.Dropdown([ANY], value=ANY, label="User", elem_id="aud-user", min_width=0)
             product = gr.Textbox(label="Product", elem_id="aud-product", min_width=0)
-            scope = gr.Dropdown(list(SCOPES), value=next(iter(SCOPES)), label="Records", elem_id="aud-scope",
-                                min_width=0)
+            scope = gr.Dropdown(
+                list(SCOPES), value=next(iter(SCOPES)), label="Records", elem_id="aud-scope", min_width=0
+            )
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             refused_only = gr.Checkbox(label="Refused only", elem_id="aud-refused")
             flagged_only = gr.Checkbox(label="Flagged only", elem_id="aud-flagged")
             unreviewed_only = gr.Checkbox(label="Unreviewed only", elem_id="aud-unreviewed")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             search = gr.Button("Filter", variant="primary", elem_id="aud-search", min_width=0)
-            sample_n = gr.Number(value=10, minimum=1, maximum=1000, precision=0, label="Sample size",
-                                 elem_id="aud-sample-n", min_width=0)
+            sample_n = gr.Number(
+                value=10, minimum=1, maximum=1000, precision=0, label="Sample size", elem_id="aud-sample-n", min_width=0
+            )
             sample = gr.Button("Random sample of answers", elem_id="aud-sample", min_width=0)
         found = gr.HTML("", elem_id="aud-table")
         gr.Markdown("### Review a record")
         record = gr.Dropdown([], label="Record", elem_id="aud-record")
         detail = gr.HTML("", elem_id="aud-detail")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
-            review_status = gr.Radio(list(REVIEW_STATUSES), value=REVIEW_STATUSES[0], label="Review",
-                                     elem_id="aud-review-status", min_width=0)
+            review_status = gr.Radio(
+                list(REVIEW_STATUSES),
+                value=REVIEW_STATUSES[0],
+                label="Review",
+                elem_id="aud-review-status",
+                min_width=0,
+            )
             comment = gr.Textbox(label="Comment (required when flagging)", elem_id="aud-comment", min_width=0)
         add_review = gr.Button("Add review", variant="primary", elem_id="aud-add-review")
         review_msg = gr.HTML("", elem_id="aud-review-message")
@@ -138,16 +169,26 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     def listing(entries: list[AuditEntry], note: str = "") -> tuple[str, Any, str]:
         head = f"<p class='hub-meta'>{len(entries)} record(s){render.esc(note)}</p>"
-        return head + render.table(HEADERS, rows_of(entries), empty="No records match."), \
-            gr.update(choices=choices_of(entries), value=None), ""
+        return (
+            head + render.table(HEADERS, rows_of(entries), empty="No records match."),
+            gr.update(choices=choices_of(entries), value=None),
+            "",
+        )
 
     @guard("compliance", get_hub)
     def on_search(who: Any, f: str, t: str, u: str, p: str, sc: str, ro: bool, fo: bool, uo: bool) -> tuple[Any, ...]:
         hub = get_hub()
-        entries = hub.audit.query(date_from=parse_day(f, "from"), date_to=parse_day(t, "to"),
-                                  user=None if u in (None, "", ANY) else u, product=(p or "").strip() or None,
-                                  event=SCOPES.get(sc), refused_only=ro, flagged_only=fo, unreviewed_only=uo,
-                                  limit=10_000)
+        entries = hub.audit.query(
+            date_from=parse_day(f, "from"),
+            date_to=parse_day(t, "to"),
+            user=None if u in (None, "", ANY) else u,
+            product=(p or "").strip() or None,
+            event=SCOPES.get(sc),
+            refused_only=ro,
+            flagged_only=fo,
+            unreviewed_only=uo,
+            limit=10_000,
+        )
         note = f", newest {PAGE} shown" if len(entries) > PAGE else ""
         return listing(list(reversed(entries))[:PAGE], note)
 
@@ -157,12 +198,18 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     @guard("compliance", get_hub)
     def on_sample(who: Any, n: float | None, f: str, t: str, p: str, uo: bool) -> tuple[Any, ...]:
         hub = get_hub()
-        entries = hub.audit.sample(int(n or 10), date_from=parse_day(f, "from"), date_to=parse_day(t, "to"),
-                                   product=(p or "").strip() or None, unreviewed_only=uo)
+        entries = hub.audit.sample(
+            int(n or 10),
+            date_from=parse_day(f, "from"),
+            date_to=parse_day(t, "to"),
+            product=(p or "").strip() or None,
+            unreviewed_only=uo,
+        )
         return listing(entries, " in a random sample of answers")
 
-    sample.click(on_sample, [principal, sample_n, date_from, date_to, product, unreviewed_only],
-                 [found, record, detail])
+    sample.click(
+        on_sample, [principal, sample_n, date_from, date_to, product, unreviewed_only], [found, record, detail]
+    )
 
     @guard("compliance", get_hub)
     def on_pick(who: Any, record_id: str | None) -> str:
@@ -176,8 +223,10 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         if not record_id:
             return "<p class='hub-bad'>Choose a record to review first.</p>", gr.update(), text
         entry = hub.audit.add_review(record_id, who, status, text)
-        msg = (f"<p class='hub-ok'>Review saved as record #{entry.seq}: {render.esc(status)}"
-               f"{' with comment' if text.strip() else ''}.</p>")
+        msg = (
+            f"<p class='hub-ok'>Review saved as record #{entry.seq}: {render.esc(status)}"
+            f"{' with comment' if text.strip() else ''}.</p>"
+        )
         return msg, detail_html(hub, record_id), ""
 
     add_review.click(on_review, [principal, record, review_status, comment], [review_msg, detail, comment])
@@ -201,12 +250,22 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     def load(who: Any) -> tuple[Any, ...]:
         if not allowed(who, "compliance"):
-            return (gr.update(choices=[ANY], value=ANY), "", gr.update(choices=[], value=None), "", "",
-                    gr.update(value=None, visible=False))
+            return (
+                gr.update(choices=[ANY], value=ANY),
+                "",
+                gr.update(choices=[], value=None),
+                "",
+                "",
+                gr.update(value=None, visible=False),
+            )
         hub = get_hub()
         names = [ANY, *sorted(u.name for u in hub.users.list())]
         entries = hub.audit.query(event=list(ANSWER_EVENTS), limit=10_000)
-        return (gr.update(choices=names, value=ANY), *listing(list(reversed(entries))[:PAGE]), "",
-                gr.update(value=None, visible=False))
+        return (
+            gr.update(choices=names, value=ANY),
+            *listing(list(reversed(entries))[:PAGE]),
+            "",
+            gr.update(value=None, visible=False),
+        )
 
     return tab, load, [user, found, record, detail, verified, exported]

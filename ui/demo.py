@@ -66,8 +66,7 @@ class DemoSite:
 def environment(data_dir: Path) -> dict[str, str]:
     """The environment for hub subprocesses: this data dir, no analytics, no model hub."""
     env = dict(os.environ)
-    env.update(HUB_DATA_DIR=str(data_dir), GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1",
-               PYTHONUNBUFFERED="1")
+    env.update(HUB_DATA_DIR=str(data_dir), GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     return env
 
 
@@ -78,8 +77,14 @@ def hub_command(*args: str) -> list[str]:
 
 def ingest_corpus(data_dir: Path, corpus: Path = CORPUS) -> None:
     """``hub ingest corpus/`` into ``data_dir`` (fails loudly if any file fails)."""
-    done = subprocess.run(hub_command("ingest", str(corpus)), env=environment(data_dir), capture_output=True,
-                          text=True, timeout=900, check=False)
+    done = subprocess.run(
+        hub_command("ingest", str(corpus)),
+        env=environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"hub ingest failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
@@ -88,8 +93,14 @@ def add_users(data_dir: Path) -> dict[str, str]:
     """One user per role with ``hub users add``; returns role -> API key (printed only at creation)."""
     keys = {}
     for role, (name, password) in ACCOUNTS.items():
-        done = subprocess.run(hub_command("users", "add", name, "--role", role, "--password", password),
-                              env=environment(data_dir), capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            hub_command("users", "add", name, "--role", role, "--password", password),
+            env=environment(data_dir),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         printed = done.stdout.strip().splitlines()
         if done.returncode != 0 or not printed or not KEY.fullmatch(printed[-1]):
             raise RuntimeError(f"hub users add {name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -135,8 +146,7 @@ def running_site(data_dir: Path, keys: dict[str, str], port: int | None = None) 
     base_url = f"http://127.0.0.1:{port}"
     log_file = data_dir.parent / f"serve-{port}.log"
     with log_file.open("wb") as out:
-        process = subprocess.Popen(serve_command(port), env=environment(data_dir), stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(serve_command(port), env=environment(data_dir), stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_until_up(base_url, process, log_file)
             yield DemoSite(base_url, data_dir, keys, log_file)

@@ -19,6 +19,8 @@ from ui.session import allowed, guard
 log = logging.getLogger(__name__)
 
 ANY = "Any"
+
+
 def scopes(hub: Hub) -> dict[str, list[Any]]:
     """Products, topics and documents that have approved, current quiz items."""
     items = hub.learning.list_items(status="approved", limit=1000)
@@ -46,8 +48,7 @@ def feedback_html(fb: Any, last: bool, score: tuple[int, int]) -> str:
     c = fb.citation
     verdict = "Correct" if fb.correct else "Not quite"
     answer = "" if fb.correct else f"<p>The answer is <strong>{render.esc(fb.correct_answer)}</strong>.</p>"
-    nxt = (f"<p><strong>Done: {score[0]} of {score[1]} correct.</strong></p>" if last
-           else "")
+    nxt = f"<p><strong>Done: {score[0]} of {score[1]} correct.</strong></p>" if last else ""
     return (
         f"<div class='hub-html hub-feedback {'correct' if fb.correct else 'wrong'}' id='learn-verdict'>"
         f"<p><strong>{verdict}.</strong> You answered: {render.esc(fb.given)}</p>{answer}"
@@ -62,26 +63,36 @@ def feedback_html(fb: Any, last: bool, score: tuple[int, int]) -> str:
 def module_html(module: Any) -> str:
     points = "".join(
         f"<li>{render.esc(k.text)} <span class='hub-meta'>({render.esc(k.citation.page_label)})</span></li>"
-        for k in module.key_points)
-    return (f"<div class='hub-html'><h4>{render.esc(module.title)} (version {render.esc(module.version)})</h4>"
-            f"<p class='hub-meta'>About {module.estimated_minutes:.0f} minutes: read the key points, then answer "
-            f"{len(module.items)} questions.</p><ol>{points}</ol></div>")
+        for k in module.key_points
+    )
+    return (
+        f"<div class='hub-html'><h4>{render.esc(module.title)} (version {render.esc(module.version)})</h4>"
+        f"<p class='hub-meta'>About {module.estimated_minutes:.0f} minutes: read the key points, then answer "
+        f"{len(module.items)} questions.</p><ol>{points}</ol></div>"
+    )
 
 
 def progress_html(stats: dict[str, Any] | None, due: int) -> str:
-    due_line = (f"<p><strong>{due} review(s) due now.</strong> Reviews come first: they keep what you learned.</p>"
-                if due else "<p>No reviews due now.</p>")
+    due_line = (
+        f"<p><strong>{due} review(s) due now.</strong> Reviews come first: they keep what you learned.</p>"
+        if due
+        else "<p>No reviews due now.</p>"
+    )
     if not stats:
         return f"<div class='hub-html'>{due_line}<p>No answers yet: start a quiz below.</p></div>"
 
     def pct(x: float | None) -> str:
         return "–" if x is None else f"{x:.0%}"
 
-    rows = [[g["product"], g["topic"], g["attempts"], pct(g["accuracy"]), pct(g["retrievability"]), g["due"]]
-            for g in stats["groups"]]
-    return (f"<div class='hub-html'>{due_line}<p>{stats['attempts']} answers, {pct(stats['accuracy'])} correct, "
-            f"predicted recall now {pct(stats['retrievability'])}.</p>"
-            f"{render.table(['product', 'topic', 'answers', 'correct', 'recall now', 'due'], rows)}</div>")
+    rows = [
+        [g["product"], g["topic"], g["attempts"], pct(g["accuracy"]), pct(g["retrievability"]), g["due"]]
+        for g in stats["groups"]
+    ]
+    return (
+        f"<div class='hub-html'>{due_line}<p>{stats['attempts']} answers, {pct(stats['accuracy'])} correct, "
+        f"predicted recall now {pct(stats['retrievability'])}.</p>"
+        f"{render.table(['product', 'topic', 'answers', 'correct', 'recall now', 'due'], rows)}</div>"
+    )
 
 
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
@@ -103,8 +114,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         choice = gr.Radio([], label="Your answer", visible=False, elem_id="learn-choice")
         typed = gr.Textbox(label="Your answer", visible=False, elem_id="learn-typed")
         with gr.Row():
-            check_btn = gr.Button("Check answer", variant="primary", visible=False, elem_id="learn-check",
-                                  min_width=0)
+            check_btn = gr.Button("Check answer", variant="primary", visible=False, elem_id="learn-check", min_width=0)
             next_btn = gr.Button("Next question", visible=False, elem_id="learn-next", min_width=0)
         feedback = gr.HTML("", elem_id="learn-feedback")
         with gr.Accordion("My progress", open=False):
@@ -115,14 +125,26 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     def show(q: dict[str, Any] | None) -> list[Any]:
         """Outputs for the current item (or an empty quiz area when there is none)."""
         if not q:
-            return [None, "", gr.update(visible=False, value=None), gr.update(visible=False, value=""),
-                    gr.update(visible=False), gr.update(visible=False), ""]
+            return [
+                None,
+                "",
+                gr.update(visible=False, value=None),
+                gr.update(visible=False, value=""),
+                gr.update(visible=False),
+                gr.update(visible=False),
+                "",
+            ]
         current = q["items"][q["index"]]
         is_typed = current["type"] == "cloze"
-        return [q, question_html(q),
-                gr.update(visible=not is_typed, choices=current["options"], value=None, interactive=True),
-                gr.update(visible=is_typed, value="", interactive=True),
-                gr.update(visible=True, interactive=True), gr.update(visible=False), ""]
+        return [
+            q,
+            question_html(q),
+            gr.update(visible=not is_typed, choices=current["options"], value=None, interactive=True),
+            gr.update(visible=is_typed, value="", interactive=True),
+            gr.update(visible=True, interactive=True),
+            gr.update(visible=False),
+            "",
+        ]
 
     def begin(title: str, out: Any) -> list[Any]:
         items = [i.model_dump(mode="json") for i in out.items]
@@ -148,8 +170,9 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     @guard("learn", get_hub)
     def on_start(who: Any, p: str, t: str, n: float) -> list[Any]:
-        out = get_hub().learning.start_quiz(who, product=None if p in (None, ANY) else p,
-                                                topic=None if t in (None, ANY) else t, n=int(n or 5))
+        out = get_hub().learning.start_quiz(
+            who, product=None if p in (None, ANY) else p, topic=None if t in (None, ANY) else t, n=int(n or 5)
+        )
         title = " · ".join(x for x in (p, t) if x and x != ANY) or "Quiz"
         return begin(title, out)
 
@@ -176,8 +199,17 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         last = q["index"] + 1 >= len(q["items"])
         html_out = feedback_html(fb, last, tuple(q["score"]))
         progress_out, fig, review_btn = stats_of(hub, who)
-        return [q, gr.update(interactive=False), gr.update(interactive=False), gr.update(visible=False),
-                gr.update(visible=not last), html_out, progress_out, fig, review_btn]
+        return [
+            q,
+            gr.update(interactive=False),
+            gr.update(interactive=False),
+            gr.update(visible=False),
+            gr.update(visible=not last),
+            html_out,
+            progress_out,
+            fig,
+            review_btn,
+        ]
 
     @guard("learn", get_hub)
     def on_next(who: Any, q: dict[str, Any] | None) -> list[Any]:
@@ -188,18 +220,28 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     review.click(on_review, [principal], item_outputs)
     start.click(on_start, [principal, product, topic, count], item_outputs)
     open_module.click(on_module, [principal, document], [module_box, *item_outputs])
-    check_btn.click(on_check, [principal, quiz, choice, typed],
-                    [quiz, choice, typed, check_btn, next_btn, feedback, progress, plot, review])
+    check_btn.click(
+        on_check,
+        [principal, quiz, choice, typed],
+        [quiz, choice, typed, check_btn, next_btn, feedback, progress, plot, review],
+    )
     next_btn.click(on_next, [principal, quiz], item_outputs)
 
     def load(who: Any) -> list[Any]:
         if not allowed(who, "learn"):
-            return [gr.update(), gr.update(), gr.update(choices=[], value=None), "", None, gr.update(), "",
-                    *show(None)]
+            return [gr.update(), gr.update(), gr.update(choices=[], value=None), "", None, gr.update(), "", *show(None)]
         hub = get_hub()
         s = scopes(hub)
         progress_out, fig, review_btn = stats_of(hub, who)
-        return [gr.update(choices=s["product"], value=ANY), gr.update(choices=s["topic"], value=ANY),
-                gr.update(choices=s["document"], value=None), progress_out, fig, review_btn, "", *show(None)]
+        return [
+            gr.update(choices=s["product"], value=ANY),
+            gr.update(choices=s["topic"], value=ANY),
+            gr.update(choices=s["document"], value=None),
+            progress_out,
+            fig,
+            review_btn,
+            "",
+            *show(None),
+        ]
 
     return tab, load, [product, topic, document, progress, plot, review, module_box, *item_outputs]

@@ -20,8 +20,21 @@ log = logging.getLogger(__name__)
 
 FILE_TYPES = [".pdf", ".pptx", ".docx", ".md", ".txt", ".html", ".htm"]
 RESULT_HEADERS = ["file", "result", "title", "version", "state", "pages", "chunks", "what to do / detail"]
-VERSION_HEADERS = ["document", "version", "state", "shown in answers", "state reason", "type", "product", "area",
-                   "approval id", "effective", "expiry", "file", "version id"]
+VERSION_HEADERS = [
+    "document",
+    "version",
+    "state",
+    "shown in answers",
+    "state reason",
+    "type",
+    "product",
+    "area",
+    "approval id",
+    "effective",
+    "expiry",
+    "file",
+    "version id",
+]
 
 
 def title_from_file(name: str) -> str:
@@ -30,16 +43,37 @@ def title_from_file(name: str) -> str:
     return stem[:1].upper() + stem[1:] if stem else name
 
 
-def metadata_fields(title: str, doc_type: str, product: str, area: str, version: str, approval_id: str,
-                    effective: str, expiry: str, status: str, owner: str) -> dict[str, Any]:
+def metadata_fields(
+    title: str,
+    doc_type: str,
+    product: str,
+    area: str,
+    version: str,
+    approval_id: str,
+    effective: str,
+    expiry: str,
+    status: str,
+    owner: str,
+) -> dict[str, Any]:
     """The form as a raw metadata mapping (blank fields left out, so the defaults apply)."""
-    raw = dict(title=title, doc_type=doc_type, product=product, therapeutic_area=area, version=version,
-               approval_id=approval_id, effective_date=effective, expiry_date=expiry, status=status, owner=owner)
+    raw = dict(
+        title=title,
+        doc_type=doc_type,
+        product=product,
+        therapeutic_area=area,
+        version=version,
+        approval_id=approval_id,
+        effective_date=effective,
+        expiry_date=expiry,
+        status=status,
+        owner=owner,
+    )
     return {k: v.strip() for k, v in raw.items() if isinstance(v, str) and v.strip()}
 
 
-def ingest_files(hub: Hub, who: Any, paths: list[str], raw: dict[str, Any],
-                 progress: Callable[..., Any] | None = None) -> list[list[Any]]:
+def ingest_files(
+    hub: Hub, who: Any, paths: list[str], raw: dict[str, Any], progress: Callable[..., Any] | None = None
+) -> list[list[Any]]:
     """Ingest each file with the form's metadata; one result row per file, failures in words."""
     rows: list[list[Any]] = []
     for i, path in enumerate(paths):
@@ -61,8 +95,18 @@ def ingest_files(hub: Hub, who: Any, paths: list[str], raw: dict[str, Any],
         detail = result.message or (f"replaces {len(result.superseded)} older version(s)" if result.superseded else "")
         if result.outcome == "ingested" and result.status == Status.draft:
             detail = detail or "saved as draft: approve it below to make it answerable"
-        rows.append([name, result.outcome, result.title or "", result.version or "", result.status or "",
-                     result.pages, result.chunks, detail])
+        rows.append(
+            [
+                name,
+                result.outcome,
+                result.title or "",
+                result.version or "",
+                result.status or "",
+                result.pages,
+                result.chunks,
+                detail,
+            ]
+        )
     if progress:
         progress((len(paths), len(paths)), desc="Done")
     return rows
@@ -73,9 +117,23 @@ def version_rows(hub: Hub) -> list[list[Any]]:
     rows = []
     for doc in hub.catalog.list_documents():
         for v in reversed(doc.versions):
-            rows.append([doc.title, v.version_label, v.status, "yes" if v.is_retrievable(today) else "no",
-                         v.status_reason, v.doc_type, v.product, v.therapeutic_area, v.approval_id,
-                         v.effective_date or "", v.expiry_date or "", v.source_file, v.id])
+            rows.append(
+                [
+                    doc.title,
+                    v.version_label,
+                    v.status,
+                    "yes" if v.is_retrievable(today) else "no",
+                    v.status_reason,
+                    v.doc_type,
+                    v.product,
+                    v.therapeutic_area,
+                    v.approval_id,
+                    v.effective_date or "",
+                    v.expiry_date or "",
+                    v.source_file,
+                    v.id,
+                ]
+            )
     return rows
 
 
@@ -87,15 +145,32 @@ def version_choices(hub: Hub) -> list[tuple[str, str]]:
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
     with gr.Tab("Library", id="library", visible=False, elem_id="tab-library") as tab:
         with gr.Accordion("Upload approved content", open=True):
-            files = gr.File(label="Files (PDF, PPTX, DOCX, MD, TXT, HTML)", file_count="multiple",
-                            file_types=FILE_TYPES, elem_id="lib-files")
+            files = gr.File(
+                label="Files (PDF, PPTX, DOCX, MD, TXT, HTML)",
+                file_count="multiple",
+                file_types=FILE_TYPES,
+                elem_id="lib-files",
+            )
             with gr.Row(elem_classes=["hub-stack-on-phone"]):
-                title = gr.Textbox(label="Title (blank: from each file name; same title = new version)",
-                                   elem_id="lib-title", min_width=0)
-                doc_type = gr.Dropdown([d.value for d in DocType], value=DocType.label.value, label="Document type",
-                                       elem_id="lib-doctype", min_width=0)
-                status = gr.Radio([Status.draft.value, Status.approved.value], value=Status.draft.value,
-                                  label="State at upload", elem_id="lib-status", min_width=0)
+                title = gr.Textbox(
+                    label="Title (blank: from each file name; same title = new version)",
+                    elem_id="lib-title",
+                    min_width=0,
+                )
+                doc_type = gr.Dropdown(
+                    [d.value for d in DocType],
+                    value=DocType.label.value,
+                    label="Document type",
+                    elem_id="lib-doctype",
+                    min_width=0,
+                )
+                status = gr.Radio(
+                    [Status.draft.value, Status.approved.value],
+                    value=Status.draft.value,
+                    label="State at upload",
+                    elem_id="lib-status",
+                    min_width=0,
+                )
             with gr.Row(elem_classes=["hub-stack-on-phone"]):
                 product = gr.Textbox(label="Product", elem_id="lib-product", min_width=0)
                 area = gr.Textbox(label="Therapeutic area", elem_id="lib-area", min_width=0)
@@ -119,29 +194,53 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         review_load, review_outputs = quiz_review.build(get_hub, principal)
 
     def listing(hub: Hub) -> tuple[str, Any]:
-        return (render.table(VERSION_HEADERS, version_rows(hub), empty="No documents yet."),
-                gr.update(choices=version_choices(hub), value=None))
+        return (
+            render.table(VERSION_HEADERS, version_rows(hub), empty="No documents yet."),
+            gr.update(choices=version_choices(hub), value=None),
+        )
 
     @guard("library", get_hub)
-    def on_upload(who: Any, paths: list[str] | None, t: str, d: str, s: str, p: str, a: str, v: str, ap: str,
-                  eff: str, exp: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+    def on_upload(
+        who: Any,
+        paths: list[str] | None,
+        t: str,
+        d: str,
+        s: str,
+        p: str,
+        a: str,
+        v: str,
+        ap: str,
+        eff: str,
+        exp: str,
+        progress: gr.Progress = gr.Progress(),
+    ) -> tuple[Any, ...]:  # noqa: B008
         hub = get_hub()
         paths = [str(p_) for p_ in (paths or [])]
         if not paths:
             return "<p class='hub-bad'>Choose one or more files to upload.</p>", gr.update(), gr.update(), gr.update()
         if t.strip() and len(paths) > 1:
-            return ("<p class='hub-bad'>A title names one document. Leave the title blank to use each file's name, "
-                    "or upload the files one at a time.</p>", gr.update(), gr.update(), gr.update())
+            return (
+                "<p class='hub-bad'>A title names one document. Leave the title blank to use each file's name, "
+                "or upload the files one at a time.</p>",
+                gr.update(),
+                gr.update(),
+                gr.update(),
+            )
         raw = metadata_fields(t, d, p, a, v, ap, eff, exp, s, "")
         rows = ingest_files(hub, who, paths, raw, progress)
         failed = sum(r[1] == "failed" for r in rows)
-        summary = (f"<p class='{'hub-bad' if failed else 'hub-ok'}'>{len(rows) - failed} of {len(rows)} file(s) "
-                   f"{'processed' if failed else 'processed without errors'}.</p>")
+        summary = (
+            f"<p class='{'hub-bad' if failed else 'hub-ok'}'>{len(rows) - failed} of {len(rows)} file(s) "
+            f"{'processed' if failed else 'processed without errors'}.</p>"
+        )
         # The files are cleared so the next upload does not send them again.
         return (summary + render.table(RESULT_HEADERS, rows), *listing(hub), None)
 
-    upload.click(on_upload, [principal, files, title, doc_type, status, product, area, version, approval_id,
-                             effective, expiry], [results, versions, chosen, files])
+    upload.click(
+        on_upload,
+        [principal, files, title, doc_type, status, product, area, version, approval_id, effective, expiry],
+        [results, versions, chosen, files],
+    )
 
     @guard("library", get_hub)
     def on_approve(who: Any, version_id: str | None) -> tuple[Any, ...]:
@@ -151,8 +250,11 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         hub.set_status(version_id, Status.approved, actor=who)
         v = hub.catalog.get_version(version_id)
         note = "" if v.is_retrievable(hub.clock()) else " It is not shown in answers yet: check its dates."
-        return (f"<p class='hub-ok'>Approved {render.esc(v.title)} v{render.esc(v.version_label)}; older "
-                f"approved versions of it are superseded.{render.esc(note)}</p>", *listing(hub))
+        return (
+            f"<p class='hub-ok'>Approved {render.esc(v.title)} v{render.esc(v.version_label)}; older "
+            f"approved versions of it are superseded.{render.esc(note)}</p>",
+            *listing(hub),
+        )
 
     @guard("library", get_hub)
     def on_withdraw(who: Any, version_id: str | None, why: str) -> tuple[Any, ...]:
@@ -161,12 +263,18 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             return "<p class='hub-bad'>Choose a version first.</p>", gr.update(), gr.update()
         if not (why or "").strip():
             # Keep the chosen version so the user only has to add the reason.
-            return ("<p class='hub-bad'>Say why the version is withdrawn; the reason goes into the audit log.</p>",
-                    gr.update(), gr.update())
+            return (
+                "<p class='hub-bad'>Say why the version is withdrawn; the reason goes into the audit log.</p>",
+                gr.update(),
+                gr.update(),
+            )
         hub.set_status(version_id, Status.withdrawn, actor=who, reason=why.strip())
         v = hub.catalog.get_version(version_id)
-        return (f"<p class='hub-ok'>Withdrawn {render.esc(v.title)} v{render.esc(v.version_label)}: it is no longer "
-                "shown in answers or quizzes.</p>", *listing(hub))
+        return (
+            f"<p class='hub-ok'>Withdrawn {render.esc(v.title)} v{render.esc(v.version_label)}: it is no longer "
+            "shown in answers or quizzes.</p>",
+            *listing(hub),
+        )
 
     approve.click(on_approve, [principal, chosen], [action_msg, versions, chosen])
     withdraw.click(on_withdraw, [principal, chosen, reason], [action_msg, versions, chosen])

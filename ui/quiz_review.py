@@ -18,14 +18,27 @@ HEADERS = ["type", "statement", "answer", "product", "topic", "source", "id"]
 
 
 def draft_rows(items: list[Any]) -> list[list[Any]]:
-    return [[i.type, i.stem, i.answer, i.product, i.topic, f"{i.citation.title} v{i.citation.version}, "
-             f"{i.citation.page_label}", i.id] for i in items]
+    return [
+        [
+            i.type,
+            i.stem,
+            i.answer,
+            i.product,
+            i.topic,
+            f"{i.citation.title} v{i.citation.version}, {i.citation.page_label}",
+            i.id,
+        ]
+        for i in items
+    ]
 
 
 def item_html(item: Any) -> str:
     """One item in full, with the source passage it was built from."""
-    options = "".join(f"<li>{'<strong>' if o == item.answer else ''}{render.esc(o)}"
-                      f"{' (answer)</strong>' if o == item.answer else ''}</li>" for o in item.options)
+    options = "".join(
+        f"<li>{'<strong>' if o == item.answer else ''}{render.esc(o)}"
+        f"{' (answer)</strong>' if o == item.answer else ''}</li>"
+        for o in item.options
+    )
     c = item.citation
     return (
         f"<div class='hub-html hub-item-review' data-item='{render.esc(item.id)}'>"
@@ -57,11 +70,17 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
     def listing(hub: Hub, note_html: str = "") -> list[Any]:
         items = hub.learning.list_items(status="draft", limit=200)
         counts = hub.learning.counts()
-        head = (f"<p class='hub-meta'>{counts.get('draft', 0)} draft, {counts.get('approved', 0)} approved, "
-                f"{counts.get('rejected', 0)} rejected, {counts.get('retired', 0)} retired.</p>{note_html}")
+        head = (
+            f"<p class='hub-meta'>{counts.get('draft', 0)} draft, {counts.get('approved', 0)} approved, "
+            f"{counts.get('rejected', 0)} rejected, {counts.get('retired', 0)} retired.</p>{note_html}"
+        )
         choices = [(f"{i.stem[:70]} ({i.type})", i.id) for i in items]
-        return [head, render.table(HEADERS, draft_rows(items), empty="No drafts waiting."),
-                gr.update(choices=choices, value=None), ""]
+        return [
+            head,
+            render.table(HEADERS, draft_rows(items), empty="No drafts waiting."),
+            gr.update(choices=choices, value=None),
+            "",
+        ]
 
     outputs = [summary, drafts, chosen, detail]
 
@@ -69,8 +88,9 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
     def on_generate(who: Any) -> list[Any]:
         hub = get_hub()
         run = hub.learning.generate(who)
-        return listing(hub, f"<p class='hub-ok'>Generated {run.kept} new draft item(s) ({run.generated} candidates "
-                            f"checked).</p>")
+        return listing(
+            hub, f"<p class='hub-ok'>Generated {run.kept} new draft item(s) ({run.generated} candidates checked).</p>"
+        )
 
     @guard("library", get_hub)
     def on_refresh(who: Any) -> list[Any]:
@@ -87,21 +107,31 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
         if not item_id:
             return ["<p class='hub-bad'>Choose a draft item first.</p>", *keep, text]
         if decision == "reject" and not (text or "").strip():
-            return ["<p class='hub-bad'>Say why the item is rejected (e.g. ambiguous, trivial, wrong answer).</p>",
-                    *keep, text]
+            return [
+                "<p class='hub-bad'>Say why the item is rejected (e.g. ambiguous, trivial, wrong answer).</p>",
+                *keep,
+                text,
+            ]
         service = hub.learning
-        item = (service.approve(item_id, who, text.strip()) if decision == "approve"
-                else service.reject(item_id, who, text.strip()))
-        return [f"<p class='hub-ok'>Item {render.esc(item.status)}: MSLs "
-                f"{'can now get' if item.status == 'approved' else 'will not see'} it.</p>", *listing(hub), ""]
+        item = (
+            service.approve(item_id, who, text.strip())
+            if decision == "approve"
+            else service.reject(item_id, who, text.strip())
+        )
+        return [
+            f"<p class='hub-ok'>Item {render.esc(item.status)}: MSLs "
+            f"{'can now get' if item.status == 'approved' else 'will not see'} it.</p>",
+            *listing(hub),
+            "",
+        ]
 
     generate.click(on_generate, [principal], outputs)
     refresh.click(on_refresh, [principal], outputs)
     chosen.input(on_pick, [principal, chosen], [detail])
-    approve.click(lambda who, i, t: on_decide(who, i, t, "approve"), [principal, chosen, note],
-                  [message, *outputs, note])
-    reject.click(lambda who, i, t: on_decide(who, i, t, "reject"), [principal, chosen, note],
-                 [message, *outputs, note])
+    approve.click(
+        lambda who, i, t: on_decide(who, i, t, "approve"), [principal, chosen, note], [message, *outputs, note]
+    )
+    reject.click(lambda who, i, t: on_decide(who, i, t, "reject"), [principal, chosen, note], [message, *outputs, note])
 
     def load(who: Any) -> list[Any]:
         if not allowed(who, "library"):

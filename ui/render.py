@@ -26,15 +26,18 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str =
         return f"<p class='hub-empty'>{esc(empty)}</p>"
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return (f"<div class='hub-scroll'><table class='hub-table'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table></div>")
+    return (
+        f"<div class='hub-scroll'><table class='hub-table'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def link_markers(text: str) -> str:
     """Escape ``text`` and turn each ``[n]`` into a link that opens citation n."""
     out = esc(text)
     return _MARKER.sub(
-        lambda m: f"<a class='cite-ref' href='#cite-{m.group(1)}' data-cite='{m.group(1)}'>[{m.group(1)}]</a>", out)
+        lambda m: f"<a class='cite-ref' href='#cite-{m.group(1)}' data-cite='{m.group(1)}'>[{m.group(1)}]</a>", out
+    )
 
 
 def _loose_pattern(quote: str) -> re.Pattern[str] | None:

@@ -76,8 +76,13 @@ def _users(page: Any, site: demo.DemoSite) -> None:
 
 
 SCENES: dict[str, Callable[[Any, demo.DemoSite], None]] = {
-    "signin": _signin, "ask": _ask, "learn": _learn, "library": _library, "compliance": _compliance,
-    "analytics": _analytics, "users": _users,
+    "signin": _signin,
+    "ask": _ask,
+    "learn": _learn,
+    "library": _library,
+    "compliance": _compliance,
+    "analytics": _analytics,
+    "users": _users,
 }
 
 

@@ -15,7 +15,11 @@ MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"
 def theme() -> gr.themes.Base:
     """A calm clinical palette with system fonts (no stylesheet is fetched for them)."""
     return gr.themes.Default(
-        primary_hue="teal", secondary_hue="slate", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS,
+        primary_hue="teal",
+        secondary_hue="slate",
+        neutral_hue="slate",
+        font=SYSTEM_FONTS,
+        font_mono=MONO_FONTS,
     )
 
 

@@ -19,8 +19,17 @@ HEADERS = ["name", "role", "key prefix", "password", "state", "created (UTC)"]
 
 
 def user_rows(hub: Hub) -> list[list[Any]]:
-    return [[u.name, str(u.role), u.key_prefix, "yes" if u.has_password else "no",
-             "disabled" if u.disabled else "active", u.created_at[:19].replace("T", " ")] for u in hub.users.list()]
+    return [
+        [
+            u.name,
+            str(u.role),
+            u.key_prefix,
+            "yes" if u.has_password else "no",
+            "disabled" if u.disabled else "active",
+            u.created_at[:19].replace("T", " "),
+        ]
+        for u in hub.users.list()
+    ]
 
 
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
@@ -29,10 +38,12 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         gr.Markdown("### Add a user")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             name = gr.Textbox(label="User name", elem_id="users-name", min_width=0)
-            role = gr.Dropdown([r.value for r in Role], value=Role.msl.value, label="Role", elem_id="users-role",
-                               min_width=0)
-            password = gr.Textbox(label="Password (optional, 8+ characters)", type="password",
-                                  elem_id="users-password", min_width=0)
+            role = gr.Dropdown(
+                [r.value for r in Role], value=Role.msl.value, label="Role", elem_id="users-role", min_width=0
+            )
+            password = gr.Textbox(
+                label="Password (optional, 8+ characters)", type="password", elem_id="users-password", min_width=0
+            )
         add = gr.Button("Add user", variant="primary", elem_id="users-add")
         gr.Markdown("### Disable a user")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
@@ -48,9 +59,11 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     def on_add(who: Any, n: str, r: str, pw: str) -> tuple[Any, ...]:
         hub = get_hub()
         user, key = hub.users.add((n or "").strip(), r, pw or None, actor=who)
-        msg = (f"<p class='hub-ok'>Added {render.esc(user.name)} ({render.esc(str(user.role))}). Their API key, shown "
-               f"only now, is:</p><pre class='hub-scroll' id='users-new-key'>{render.esc(key)}</pre>"
-               "<p>Give it to them through a secure channel.</p>")
+        msg = (
+            f"<p class='hub-ok'>Added {render.esc(user.name)} ({render.esc(str(user.role))}). Their API key, shown "
+            f"only now, is:</p><pre class='hub-scroll' id='users-new-key'>{render.esc(key)}</pre>"
+            "<p>Give it to them through a secure channel.</p>"
+        )
         return (msg, *refresh(hub), "", "")
 
     add.click(on_add, [principal, name, role, password], [message, listing, target, name, password])
@@ -61,8 +74,10 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         if not n:
             return ("<p class='hub-bad'>Choose a user to disable.</p>", *refresh(hub))
         hub.users.disable(n, actor=who)
-        return (f"<p class='hub-ok'>Disabled {render.esc(n)}: their key and password stop working now.</p>",
-                *refresh(hub))
+        return (
+            f"<p class='hub-ok'>Disabled {render.esc(n)}: their key and password stop working now.</p>",
+            *refresh(hub),
+        )
 
     disable.click(on_disable, [principal, target], [message, listing, target])
 

@@ -35,8 +35,20 @@ from hub.learning.models import AnswerRow, CardRow, ItemRow
 if TYPE_CHECKING:
     from hub.learning.service import LearningService
 
-CSV_FIELDS = ("user", "product", "topic", "items_seen", "attempts", "correct", "accuracy", "retrievability",
-              "mastery", "active_cards", "due", "overdue")
+CSV_FIELDS = (
+    "user",
+    "product",
+    "topic",
+    "items_seen",
+    "attempts",
+    "correct",
+    "accuracy",
+    "retrievability",
+    "mastery",
+    "active_cards",
+    "due",
+    "overdue",
+)
 
 
 @dataclass
@@ -112,8 +124,9 @@ class Analytics:
             g.items_seen = len(seen[key])
             g.accuracy = _r4(g.correct / g.attempts) if g.attempts else None
             g.retrievability = _r4(_mean(rs[key]))
-            g.mastery = _r4(g.accuracy * g.retrievability) if g.accuracy is not None and g.retrievability is not None \
-                else None
+            g.mastery = (
+                _r4(g.accuracy * g.retrievability) if g.accuracy is not None and g.retrievability is not None else None
+            )
         rows = sorted(groups.values(), key=lambda g: (g.user, g.product, g.topic))
         return [g for g in rows if user is None or g.user == user]
 
@@ -127,11 +140,18 @@ class Analytics:
         weight = sum(n for _, n in cards)
         mean_r = sum(r * n for r, n in cards) / weight if weight else None
         accuracy = correct / attempts if attempts else None
-        return {"user": name, "attempts": attempts, "correct": correct, "accuracy": _r4(accuracy),
-                "items_seen": sum(r.items_seen for r in rows), "retrievability": _r4(mean_r),
-                "mastery": _r4(accuracy * mean_r) if accuracy is not None and mean_r is not None else None,
-                "due": sum(r.due for r in rows), "overdue": sum(r.overdue for r in rows),
-                "groups": [r.as_dict() for r in rows]}
+        return {
+            "user": name,
+            "attempts": attempts,
+            "correct": correct,
+            "accuracy": _r4(accuracy),
+            "items_seen": sum(r.items_seen for r in rows),
+            "retrievability": _r4(mean_r),
+            "mastery": _r4(accuracy * mean_r) if accuracy is not None and mean_r is not None else None,
+            "due": sum(r.due for r in rows),
+            "overdue": sum(r.overdue for r in rows),
+            "groups": [r.as_dict() for r in rows],
+        }
 
     # --- team --------------------------------------------------------------------------------------
 
@@ -164,14 +184,23 @@ class Analytics:
         for card_row, item in cards:
             if card_row.active:
                 rs[(item.product, item.topic)].append(
-                    self.service.schedule.retrievability(self.service.schedule.load(card_row.card), now))
+                    self.service.schedule.retrievability(self.service.schedule.load(card_row.card), now)
+                )
         out = []
         for key, (attempts, correct) in acc.items():
             accuracy = correct / attempts
             mean_r = _mean(rs[key])
-            out.append({"product": key[0], "topic": key[1], "users": len(users[key]), "attempts": attempts,
-                        "accuracy": _r4(accuracy), "retrievability": _r4(mean_r),
-                        "mastery": _r4(accuracy * mean_r) if mean_r is not None else None})
+            out.append(
+                {
+                    "product": key[0],
+                    "topic": key[1],
+                    "users": len(users[key]),
+                    "attempts": attempts,
+                    "accuracy": _r4(accuracy),
+                    "retrievability": _r4(mean_r),
+                    "mastery": _r4(accuracy * mean_r) if mean_r is not None else None,
+                }
+            )
         return sorted(out, key=lambda r: (r["mastery"] if r["mastery"] is not None else -1, r["product"], r["topic"]))
 
     def gaps(self, *, msl_only: bool = True, limit: int = 50) -> list[dict[str, Any]]:
@@ -187,9 +216,18 @@ class Analytics:
                     continue
                 question = str(entry.payload.get("question", "")).strip()
                 key = norm(question).rstrip("?. ")
-                g = groups.setdefault(key, {"question": question, "count": 0, "askers": set(), "products": set(),
-                                            "first_asked": entry.ts, "last_asked": entry.ts,
-                                            "reason": entry.payload.get("refusal_reason")})
+                g = groups.setdefault(
+                    key,
+                    {
+                        "question": question,
+                        "count": 0,
+                        "askers": set(),
+                        "products": set(),
+                        "first_asked": entry.ts,
+                        "last_asked": entry.ts,
+                        "reason": entry.payload.get("refusal_reason"),
+                    },
+                )
                 g["count"] += 1
                 g["askers"].add(entry.actor)
                 product = (entry.payload.get("filters") or {}).get("product") or entry.product
@@ -232,11 +270,18 @@ class Analytics:
                     todays.append(a)
                 i += 1
             if day >= first:
-                r = _mean(self.service.schedule.retrievability_of(a.stability, a.answered_at, end)
-                          for a in latest.values())
-                out.append({"date": day.isoformat(), "answers": len(todays),
-                            "accuracy": _r4(sum(a.correct for a in todays) / len(todays)) if todays else None,
-                            "retrievability": _r4(r), "cards": len(latest)})
+                r = _mean(
+                    self.service.schedule.retrievability_of(a.stability, a.answered_at, end) for a in latest.values()
+                )
+                out.append(
+                    {
+                        "date": day.isoformat(),
+                        "answers": len(todays),
+                        "accuracy": _r4(sum(a.correct for a in todays) / len(todays)) if todays else None,
+                        "retrievability": _r4(r),
+                        "cards": len(latest),
+                    }
+                )
             day += dt.timedelta(days=1)
         return out
 

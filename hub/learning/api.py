@@ -72,11 +72,18 @@ def generate(body: GenerateIn, request: Request, actor: ContentOwner) -> RunOut:
 
 
 @router.get("/quiz-items", response_model=list[ItemOut])
-def list_items(request: Request, actor: ContentOwner, status: str | None = None, document_id: str | None = None,
-               product: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-               offset: Annotated[int, Query(ge=0)] = 0) -> list[ItemOut]:
-    return _learning(request).list_items(status=status, document_id=document_id, product=product, limit=limit,
-                                         offset=offset)
+def list_items(
+    request: Request,
+    actor: ContentOwner,
+    status: str | None = None,
+    document_id: str | None = None,
+    product: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ItemOut]:
+    return _learning(request).list_items(
+        status=status, document_id=document_id, product=product, limit=limit, offset=offset
+    )
 
 
 @router.get("/quiz-items/{item_id}", response_model=ItemOut)
@@ -97,8 +104,9 @@ def reject(item_id: str, request: Request, actor: ContentOwner, body: ReviewIn |
 @router.patch("/quiz-items/{item_id}", response_model=ItemOut)
 def edit(item_id: str, body: EditIn, request: Request, actor: ContentOwner) -> ItemOut:
     """Edit a draft or approved item (fields left out stay as they are); the checks run again."""
-    return _learning(request).edit(item_id, actor, stem=body.stem, options=body.options, answer=body.answer,
-                                   explanation=body.explanation)
+    return _learning(request).edit(
+        item_id, actor, stem=body.stem, options=body.options, answer=body.answer, explanation=body.explanation
+    )
 
 
 @router.put("/quiz-items/{item_id}", response_model=ItemOut, include_in_schema=False)
@@ -112,8 +120,15 @@ def edit_put(item_id: str, body: EditIn, request: Request, actor: ContentOwner) 
 
 @router.post("/quizzes", response_model=QuizOut, status_code=201)
 def start_quiz(body: QuizIn, request: Request, actor: Msl) -> QuizOut:
-    return _learning(request).start_quiz(actor, document_id=body.document_id, product=body.product,
-                                         topic=body.topic, n=body.n, item_ids=body.item_ids, review=body.review)
+    return _learning(request).start_quiz(
+        actor,
+        document_id=body.document_id,
+        product=body.product,
+        topic=body.topic,
+        n=body.n,
+        item_ids=body.item_ids,
+        review=body.review,
+    )
 
 
 @router.post("/quizzes/{attempt_id}/answers", response_model=Feedback)
@@ -150,21 +165,26 @@ def topics(request: Request, actor: Manager) -> list[dict[str, Any]]:
 
 
 @router.get("/analytics/gaps")
-def gaps(request: Request, actor: Manager, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-         all_roles: bool = False) -> list[dict[str, Any]]:
+def gaps(
+    request: Request, actor: Manager, limit: Annotated[int, Query(ge=1, le=1000)] = 50, all_roles: bool = False
+) -> list[dict[str, Any]]:
     return _learning(request).analytics.gaps(msl_only=not all_roles, limit=limit)
 
 
 @router.get("/analytics/retention")
-def retention(request: Request, actor: Manager, days: Annotated[int | None, Query(ge=1, le=3660)] = None,
-              user: str | None = None) -> list[dict[str, Any]]:
+def retention(
+    request: Request, actor: Manager, days: Annotated[int | None, Query(ge=1, le=3660)] = None, user: str | None = None
+) -> list[dict[str, Any]]:
     return _learning(request).analytics.retention(days=days, user=user)
 
 
 @router.get("/analytics/export.csv")
 def export_csv(request: Request, actor: Manager) -> Response:
-    return Response(_learning(request).analytics.export_csv(), media_type="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="learning-mastery.csv"'})
+    return Response(
+        _learning(request).analytics.export_csv(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="learning-mastery.csv"'},
+    )
 
 
 @router.get("/analytics/plots/{name}.png")

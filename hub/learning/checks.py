@@ -48,8 +48,16 @@ _NUMBERISH = re.compile(r"^[(\[]?[\d.,:%<>=/()\-]+[)\]]?$")
 class CheckContext:
     """What the checks need besides the item: the lexicon, sizes, boilerplate and keys seen."""
 
-    def __init__(self, lexicon: Lexicon, *, min_words: int = 6, max_words: int = 60, mcq_options: int = 4,
-                 boilerplate: set[str] | None = None, seen: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        *,
+        min_words: int = 6,
+        max_words: int = 60,
+        mcq_options: int = 4,
+        boilerplate: set[str] | None = None,
+        seen: set[str] | None = None,
+    ) -> None:
         self.lexicon = lexicon
         self.min_words = min_words
         self.max_words = max_words
@@ -101,8 +109,13 @@ def check_answer_in_passage(item: DraftItem, ctx: CheckContext) -> str | None:
     if item.type == ItemType.true_false:
         if item.answer == TRUE:
             return None if norm(item.stem) == norm(item.passage) else "answer_not_in_passage"
-        ok = (bool(item.original) and bool(item.altered) and contains_phrase(item.passage, item.original)
-              and not contains_phrase(item.passage, item.altered) and contains_phrase(item.stem, item.altered))
+        ok = (
+            bool(item.original)
+            and bool(item.altered)
+            and contains_phrase(item.passage, item.original)
+            and not contains_phrase(item.passage, item.altered)
+            and contains_phrase(item.stem, item.altered)
+        )
         return None if ok else "false_not_altered"
     return None if contains_phrase(item.passage, item.answer) else "answer_not_in_passage"
 
@@ -150,8 +163,14 @@ def check_duplicate(item: DraftItem, ctx: CheckContext) -> str | None:
     return "duplicate" if item.dedup_key() in ctx.seen else None
 
 
-CHECKS: tuple[Check, ...] = (check_passage, check_answer_in_passage, check_options, check_no_leak,
-                             check_distractors, check_duplicate)
+CHECKS: tuple[Check, ...] = (
+    check_passage,
+    check_answer_in_passage,
+    check_options,
+    check_no_leak,
+    check_distractors,
+    check_duplicate,
+)
 
 
 def run_checks(item: DraftItem, ctx: CheckContext) -> str | None:

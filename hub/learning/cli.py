@@ -46,8 +46,10 @@ def register(app: typer.Typer) -> None:
     @learn.command("generate")
     def generate(
         document: Annotated[str | None, typer.Option("--document", help="Document id; default: all content.")] = None,
-        approve: Annotated[bool, typer.Option("--approve", help="Approve every kept item at once (demo set-up; "
-                                                               "audited as auto-approved).")] = False,
+        approve: Annotated[
+            bool,
+            typer.Option("--approve", help="Approve every kept item at once (demo set-up; audited as auto-approved)."),
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Generate draft quiz items from approved, current content and print the run summary."""
@@ -103,14 +105,16 @@ def register(app: typer.Typer) -> None:
         out.print(f"{verb} {len(ids)} item(s)")
 
     @learn.command("approve")
-    def approve_items(ids: Annotated[list[str], typer.Argument(help="Item ids.")],
-                      note: Annotated[str, typer.Option()] = "") -> None:
+    def approve_items(
+        ids: Annotated[list[str], typer.Argument(help="Item ids.")], note: Annotated[str, typer.Option()] = ""
+    ) -> None:
         """Approve draft items."""
         _review_each(ids, "approved", lambda service, item_id, who: service.approve(item_id, who, note))
 
     @learn.command("reject")
-    def reject_items(ids: Annotated[list[str], typer.Argument(help="Item ids.")],
-                     reason: Annotated[str, typer.Option()] = "") -> None:
+    def reject_items(
+        ids: Annotated[list[str], typer.Argument(help="Item ids.")], reason: Annotated[str, typer.Option()] = ""
+    ) -> None:
         """Reject items."""
         _review_each(ids, "rejected", lambda service, item_id, who: service.reject(item_id, who, reason))
 

@@ -45,6 +45,9 @@ class LearningConfig:
     @classmethod
     def from_settings(cls, settings: Any) -> LearningConfig:
         """Defaults overridden by any ``learning_<field>`` attribute the hub's Settings define."""
-        values = {f.name: getattr(settings, "learning_" + f.name) for f in fields(cls)
-                  if getattr(settings, "learning_" + f.name, None) is not None}
+        values = {
+            f.name: getattr(settings, "learning_" + f.name)
+            for f in fields(cls)
+            if getattr(settings, "learning_" + f.name, None) is not None
+        }
         return cls(**values)

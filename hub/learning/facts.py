@@ -17,14 +17,32 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-NUMERIC_KINDS = frozenset({"percent", "dose", "measure", "temperature", "interval", "duration", "timepoint",
-                           "count", "ratio"})
+NUMERIC_KINDS = frozenset(
+    {"percent", "dose", "measure", "temperature", "interval", "duration", "timepoint", "count", "ratio"}
+)
 ENTITY_KINDS = frozenset({"drug", "endpoint", "target"})
 
 # Things a number can count in trial reports; a closed list, because "Table 1 summarizes" is no count.
-COUNT_NOUNS = ("patients", "subjects", "adults", "participants", "women", "men", "children", "sites", "centres",
-               "centers", "countries", "trials", "studies", "injections", "doses", "visits", "cases",
-               "percentage points")
+COUNT_NOUNS = (
+    "patients",
+    "subjects",
+    "adults",
+    "participants",
+    "women",
+    "men",
+    "children",
+    "sites",
+    "centres",
+    "centers",
+    "countries",
+    "trials",
+    "studies",
+    "injections",
+    "doses",
+    "visits",
+    "cases",
+    "percentage points",
+)
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _TIME_UNITS = "minute|hour|day|week|month|year"
 
@@ -41,14 +59,27 @@ _NUMERIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("count", re.compile(rf"(?<![\w.])(?P<num>{_NUM}) (?P<unit>{'|'.join(COUNT_NOUNS)})\b")),
 ]
 
-_ENDPOINT = re.compile(r"\b(?:PASI|EASI|IGA|s?PGA|DLQI|NAPSI|ACR|SALT|ASAS|BASDAI|DAS28|HiSCR)"
-                       r"(?:[ -]?\d+(?:/\d+)?)\b|\bHbA1c\b|\bFEV1\b")
+_ENDPOINT = re.compile(
+    r"\b(?:PASI|EASI|IGA|s?PGA|DLQI|NAPSI|ACR|SALT|ASAS|BASDAI|DAS28|HiSCR)"
+    r"(?:[ -]?\d+(?:/\d+)?)\b|\bHbA1c\b|\bFEV1\b"
+)
 _TARGET = re.compile(r"\bIL-\d+[A-F]?(?:/\d+)?(?: p\d+)?\b|\bTNF(?:-alpha)?\b|\bJAK\d?\b|\bTYK2\b|\bPDE4\b")
 _DRUG_SUFFIX = re.compile(r"\b[A-Za-z][a-z]{3,}(?:mab|cept|nib|kinra|limus)\b")
 _BRAND_GENERIC = re.compile(r"\b([A-Z][A-Z0-9]{3,})\s\(([a-z][a-z-]{4,})\)")
 # Conventional systemics and small molecules that carry no biologic suffix.
-SEED_DRUGS = ("methotrexate", "ciclosporin", "cyclosporine", "acitretin", "apremilast", "dimethyl fumarate",
-              "deucravacitinib", "prednisone", "hydroxychloroquine", "sulfasalazine", "leflunomide")
+SEED_DRUGS = (
+    "methotrexate",
+    "ciclosporin",
+    "cyclosporine",
+    "acitretin",
+    "apremilast",
+    "dimethyl fumarate",
+    "deucravacitinib",
+    "prednisone",
+    "hydroxychloroquine",
+    "sulfasalazine",
+    "leflunomide",
+)
 
 
 @dataclass(frozen=True)
@@ -165,8 +196,7 @@ class Lexicon:
     def facts(self, sentence: str) -> list[Fact]:
         """Every fact of a sentence, left to right, without overlaps (entities win over numbers)."""
         entities = self.entity_facts(sentence)
-        numbers = [f for f in numeric_facts(sentence)
-                   if not any(f.start < e.end and e.start < f.end for e in entities)]
+        numbers = [f for f in numeric_facts(sentence) if not any(f.start < e.end and e.start < f.end for e in entities)]
         return sorted(entities + numbers, key=lambda f: f.start)
 
     def same_thing(self, a: Fact, b: Fact) -> bool:

@@ -31,24 +31,68 @@ from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains
 from ingest.sentences import split_sentences
 
 # Which facts make the best gaps: numbers and endpoints are what MSLs must get exactly right.
-_KIND_PRIORITY = {"percent": 0, "dose": 0, "interval": 0, "endpoint": 1, "timepoint": 1, "duration": 1,
-                  "drug": 2, "target": 2, "temperature": 2, "count": 3, "measure": 3, "ratio": 4}
+_KIND_PRIORITY = {
+    "percent": 0,
+    "dose": 0,
+    "interval": 0,
+    "endpoint": 1,
+    "timepoint": 1,
+    "duration": 1,
+    "drug": 2,
+    "target": 2,
+    "temperature": 2,
+    "count": 3,
+    "measure": 3,
+    "ratio": 4,
+}
 _CAPTION = re.compile(r"^(?:Table|Figure) \d+\.$")
 _TYPE_CYCLE = (ItemType.mcq, ItemType.true_false, ItemType.cloze)
 
 # Section keywords -> a coarse topic shared across documents, so analytics can compare like with like.
 _TOPIC_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Storage and handling", ("storage", "handling", "travel", "disposal", "complaint")),
-    ("Dosing and administration", ("dosage", "dosing", "dose", "administration", "inject", "missed",
-                                   "starting and combining", "dosage forms")),
-    ("Safety", ("safety", "adverse", "warning", "precaution", "infection", "tuberculosis", "hypersensitivity",
-                "immunogenicity", "contraindication", "interaction")),
+    (
+        "Dosing and administration",
+        ("dosage", "dosing", "dose", "administration", "inject", "missed", "starting and combining", "dosage forms"),
+    ),
+    (
+        "Safety",
+        (
+            "safety",
+            "adverse",
+            "warning",
+            "precaution",
+            "infection",
+            "tuberculosis",
+            "hypersensitivity",
+            "immunogenicity",
+            "contraindication",
+            "interaction",
+        ),
+    ),
     ("Trial design", ("methods", "design", "programme", "program")),
-    ("Efficacy", ("efficacy", "results", "response", "onset", "durability", "head-to-head", "lumen-1", "lumen-2",
-                  "subgroup")),
+    (
+        "Efficacy",
+        ("efficacy", "results", "response", "onset", "durability", "head-to-head", "lumen-1", "lumen-2", "subgroup"),
+    ),
     ("Mechanism and pharmacology", ("mechanism", "pharmacolog", "pharmacokinetic", "molecule", "axis")),
-    ("Disease and guidelines", ("severity", "goal", "algorithm", "guideline", "biologic", "screening", "monitoring",
-                                "special", "population", "place in therapy", "unmet", "scope")),
+    (
+        "Disease and guidelines",
+        (
+            "severity",
+            "goal",
+            "algorithm",
+            "guideline",
+            "biologic",
+            "screening",
+            "monitoring",
+            "special",
+            "population",
+            "place in therapy",
+            "unmet",
+            "scope",
+        ),
+    ),
 )
 
 
@@ -87,10 +131,19 @@ class SourceChunk:
     page_unit: str = "page"
 
     def source_fields(self) -> dict[str, object]:
-        return {"chunk_id": self.chunk_id, "page": self.page, "section": self.section,
-                "document_id": self.document_id, "document_title": self.title, "version_id": self.version_id,
-                "version_label": self.version_label, "product": self.product, "doc_type": self.doc_type,
-                "page_label": f"{self.page_unit} {self.page}", "topic": topic_of(self.section, self.doc_type)}
+        return {
+            "chunk_id": self.chunk_id,
+            "page": self.page,
+            "section": self.section,
+            "document_id": self.document_id,
+            "document_title": self.title,
+            "version_id": self.version_id,
+            "version_label": self.version_label,
+            "product": self.product,
+            "doc_type": self.doc_type,
+            "page_label": f"{self.page_unit} {self.page}",
+            "topic": topic_of(self.section, self.doc_type),
+        }
 
 
 @dataclass
@@ -119,10 +172,14 @@ class GenerationReport:
         return self.kept / self.generated if self.generated else 0.0
 
     def summary(self) -> dict[str, object]:
-        return {"generated": self.generated, "kept": self.kept, "kept_share": round(self.kept_share, 4),
-                "rejected": dict(self.rejected.most_common()),
-                "by_type": {t: dict(v) for t, v in sorted(self.by_type.items())},
-                "rejected_by_type": {t: dict(c.most_common()) for t, c in sorted(self.rejected_by_type.items())}}
+        return {
+            "generated": self.generated,
+            "kept": self.kept,
+            "kept_share": round(self.kept_share, 4),
+            "rejected": dict(self.rejected.most_common()),
+            "by_type": {t: dict(v) for t, v in sorted(self.by_type.items())},
+            "rejected_by_type": {t: dict(c.most_common()) for t, c in sorted(self.rejected_by_type.items())},
+        }
 
 
 class FactPool:
@@ -144,10 +201,17 @@ class FactPool:
 
     def alternatives(self, fact: Fact, sentence: str) -> list[Fact]:
         """Same kind and unit, not saying the same thing, not in the sentence; numbers nearest first."""
-        out = [f for f in self._by_signature.get(fact.signature, {}).values()
-               if not self.lexicon.same_thing(f, fact) and not contains_phrase(sentence, self.surface(fact, f))
-               and not any(self.lexicon.canonical(f.text) == self.lexicon.canonical(g.text)
-                           for g in self.lexicon.entity_facts(sentence) if not f.number)]
+        out = [
+            f
+            for f in self._by_signature.get(fact.signature, {}).values()
+            if not self.lexicon.same_thing(f, fact)
+            and not contains_phrase(sentence, self.surface(fact, f))
+            and not any(
+                self.lexicon.canonical(f.text) == self.lexicon.canonical(g.text)
+                for g in self.lexicon.entity_facts(sentence)
+                if not f.number
+            )
+        ]
         if fact.value is not None:
             target = max(fact.value, 1e-6)
             out.sort(key=lambda f: (abs(math.log(max(f.value or 1e-6, 1e-6) / target)), f.number))
@@ -173,7 +237,7 @@ def _spread(answer: Fact, alternatives: list[Fact], wanted: int, rng: random.Ran
     ``alternatives`` come nearest first; a random few of the nearest are tried first so reruns on
     other seeds vary, then the rest in order.
     """
-    head, tail = alternatives[: wanted * 3], alternatives[wanted * 3:]
+    head, tail = alternatives[: wanted * 3], alternatives[wanted * 3 :]
     head = rng.sample(head, len(head))
     chosen: list[Fact] = []
     values = [answer.value] if answer.value is not None else []
@@ -203,8 +267,14 @@ class ItemGenerator:
         # Disclaimers and running footers recur on many pages; they are never worth a question.
         self.boilerplate = {s for s, where in pages.items() if len(where) >= 3}
 
-    def generate(self, chunks: Iterable[SourceChunk], *, seen: set[str] | None = None,
-                 asked: set[str] | None = None, seed: int | None = None) -> GenerationReport:
+    def generate(
+        self,
+        chunks: Iterable[SourceChunk],
+        *,
+        seen: set[str] | None = None,
+        asked: set[str] | None = None,
+        seed: int | None = None,
+    ) -> GenerationReport:
         """Items for ``chunks``.
 
         ``seen`` holds dedup keys of stored items and ``asked`` the normalised passages that already
@@ -213,8 +283,14 @@ class ItemGenerator:
         """
         asked = asked or set()
         rng = random.Random(self.config.seed if seed is None else seed)
-        ctx = CheckContext(self.lexicon, min_words=self.config.min_stem_words, max_words=self.config.max_stem_words,
-                           mcq_options=self.config.mcq_options, boilerplate=self.boilerplate, seen=set(seen or ()))
+        ctx = CheckContext(
+            self.lexicon,
+            min_words=self.config.min_stem_words,
+            max_words=self.config.max_stem_words,
+            mcq_options=self.config.mcq_options,
+            boilerplate=self.boilerplate,
+            seen=set(seen or ()),
+        )
         report = GenerationReport()
         done_sentences: set[str] = set()
         turn = 0
@@ -231,7 +307,7 @@ class ItemGenerator:
                 facts = self._gap_facts(sentence, chunk)
                 if not facts:
                     continue
-                types = _TYPE_CYCLE[turn % 3:] + _TYPE_CYCLE[: turn % 3]
+                types = _TYPE_CYCLE[turn % 3 :] + _TYPE_CYCLE[: turn % 3]
                 turn += 1
                 if norm(sentence) in asked:
                     report.record(types[0], "duplicate")
@@ -257,19 +333,28 @@ class ItemGenerator:
     def _gap_facts(self, sentence: str, chunk: SourceChunk) -> list[Fact]:
         """Facts worth asking about, best first: stated once in the sentence, not the product's own name."""
         product = self.lexicon.canonical(chunk.product) if chunk.product else ""
-        facts = [f for f in self.lexicon.facts(sentence)
-                 if len(re.findall(re.escape(f.text), sentence)) == 1
-                 and not (f.kind == "drug" and self.lexicon.canonical(f.text) == product)]
+        facts = [
+            f
+            for f in self.lexicon.facts(sentence)
+            if len(re.findall(re.escape(f.text), sentence)) == 1
+            and not (f.kind == "drug" and self.lexicon.canonical(f.text) == product)
+        ]
         return sorted(facts, key=lambda f: (_KIND_PRIORITY.get(f.kind, 5), f.start))
 
-    def _build(self, item_type: ItemType, sentence: str, facts: list[Fact], chunk: SourceChunk,
-               rng: random.Random) -> tuple[DraftItem | None, str | None]:
+    def _build(
+        self, item_type: ItemType, sentence: str, facts: list[Fact], chunk: SourceChunk, rng: random.Random
+    ) -> tuple[DraftItem | None, str | None]:
         if item_type == ItemType.true_false:
             return self._true_false(sentence, chunk, rng), None
         fact = self._pick(facts, rng)
-        stem = sentence[: fact.start] + BLANK + sentence[fact.end:]
-        base = dict(passage=sentence, fact_kind=fact.kind, fact_unit=fact.unit, source=chunk.source_fields(),
-                    explanation=f'The source states: "{sentence}"')
+        stem = sentence[: fact.start] + BLANK + sentence[fact.end :]
+        base = dict(
+            passage=sentence,
+            fact_kind=fact.kind,
+            fact_unit=fact.unit,
+            source=chunk.source_fields(),
+            explanation=f'The source states: "{sentence}"',
+        )
         if item_type == ItemType.cloze:
             return DraftItem(ItemType.cloze, stem, [], fact.text, **base), None  # type: ignore[arg-type]
         alternatives = self.pool.alternatives(fact, sentence)
@@ -292,8 +377,7 @@ class ItemGenerator:
         source = chunk.source_fields()
         if rng.random() < 0.5:
             # Swap any fact, including the product's own name: "ustekinumab" for "lumeracept" is a fair test.
-            swappable = [f for f in self.lexicon.facts(sentence)
-                         if len(re.findall(re.escape(f.text), sentence)) == 1]
+            swappable = [f for f in self.lexicon.facts(sentence) if len(re.findall(re.escape(f.text), sentence)) == 1]
             rng.shuffle(swappable)
             for fact in swappable:
                 alternatives = self.pool.alternatives(fact, sentence)
@@ -301,10 +385,26 @@ class ItemGenerator:
                     continue
                 pick = rng.choice(alternatives[:3] if fact.kind in NUMERIC_KINDS else alternatives)
                 altered = self.pool.surface(fact, pick)
-                stem = sentence[: fact.start] + altered + sentence[fact.end:]
-                return DraftItem(ItemType.true_false, stem, [TRUE, FALSE], FALSE, sentence,
-                                 explanation=f'False: the source says "{fact.text}", not "{altered}": "{sentence}"',
-                                 fact_kind=fact.kind, fact_unit=fact.unit, original=fact.text, altered=altered,
-                                 source=source)
-        return DraftItem(ItemType.true_false, sentence, [TRUE, FALSE], TRUE, sentence,
-                         explanation=f'True: the source states it verbatim: "{sentence}"', source=source)
+                stem = sentence[: fact.start] + altered + sentence[fact.end :]
+                return DraftItem(
+                    ItemType.true_false,
+                    stem,
+                    [TRUE, FALSE],
+                    FALSE,
+                    sentence,
+                    explanation=f'False: the source says "{fact.text}", not "{altered}": "{sentence}"',
+                    fact_kind=fact.kind,
+                    fact_unit=fact.unit,
+                    original=fact.text,
+                    altered=altered,
+                    source=source,
+                )
+        return DraftItem(
+            ItemType.true_false,
+            sentence,
+            [TRUE, FALSE],
+            TRUE,
+            sentence,
+            explanation=f'True: the source states it verbatim: "{sentence}"',
+            source=source,
+        )

@@ -1,10 +1,10 @@
 """SQL tables of the learning module, on the catalog's ``Base`` (one database, one ``create_all``).
 
-    learning_items    generated items with their citation and review state
-    learning_runs     one row per generation run: counts kept and rejected by reason
-    learning_attempts a quiz (or review session) started by one user: the item ids, nothing else
-    learning_answers  each scored answer; doubles as the FSRS review log (card state after it)
-    learning_cards    the FSRS card of each (user, item) pair, with its due time indexed
+learning_items    generated items with their citation and review state
+learning_runs     one row per generation run: counts kept and rejected by reason
+learning_attempts a quiz (or review session) started by one user: the item ids, nothing else
+learning_answers  each scored answer; doubles as the FSRS review log (card state after it)
+learning_cards    the FSRS card of each (user, item) pair, with its due time indexed
 """
 
 from __future__ import annotations

@@ -34,8 +34,13 @@ def mastery_heatmap(mastery: dict[str, Any]) -> Figure:
     ax = fig.subplots()
     values = [[float("nan") if v is None else v for v in row] for row in matrix]
     image = ax.imshow(values, vmin=0, vmax=1, cmap="RdYlGn", aspect="auto")
-    ax.set_xticks(range(len(topics)), [f"{t['topic']}\n({t['product']})" if t["product"] else t["topic"]
-                                       for t in topics], rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(
+        range(len(topics)),
+        [f"{t['topic']}\n({t['product']})" if t["product"] else t["topic"] for t in topics],
+        rotation=30,
+        ha="right",
+        fontsize=8,
+    )
     ax.set_yticks(range(len(users)), users)
     for y, row in enumerate(matrix):
         for x, v in enumerate(row):

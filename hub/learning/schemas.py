@@ -24,9 +24,16 @@ class Citation(BaseModel):
 
     @classmethod
     def of(cls, item: ItemRow) -> Citation:
-        return cls(document_id=item.document_id, title=item.document_title, version_id=item.version_id,
-                   version=item.version_label, page=item.page, page_label=item.page_label, section=item.section,
-                   passage=item.passage)
+        return cls(
+            document_id=item.document_id,
+            title=item.document_title,
+            version_id=item.version_id,
+            version=item.version_label,
+            page=item.page,
+            page_label=item.page_label,
+            section=item.section,
+            passage=item.passage,
+        )
 
 
 class ItemOut(BaseModel):
@@ -53,11 +60,26 @@ class ItemOut(BaseModel):
 
     @classmethod
     def of(cls, row: ItemRow) -> ItemOut:
-        return cls(id=row.id, type=row.type, stem=row.stem, options=list(row.options), answer=row.answer,
-                   explanation=row.explanation, status=row.status, status_reason=row.status_reason,
-                   product=row.product, topic=row.topic, fact_kind=row.fact_kind, citation=Citation.of(row),
-                   chunk_id=row.chunk_id, generator_version=row.generator_version, created_at=row.created_at,
-                   updated_at=row.updated_at, reviewed_by=row.reviewed_by, reviewed_at=row.reviewed_at)
+        return cls(
+            id=row.id,
+            type=row.type,
+            stem=row.stem,
+            options=list(row.options),
+            answer=row.answer,
+            explanation=row.explanation,
+            status=row.status,
+            status_reason=row.status_reason,
+            product=row.product,
+            topic=row.topic,
+            fact_kind=row.fact_kind,
+            citation=Citation.of(row),
+            chunk_id=row.chunk_id,
+            generator_version=row.generator_version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            reviewed_by=row.reviewed_by,
+            reviewed_at=row.reviewed_at,
+        )
 
 
 class QuestionOut(BaseModel):
@@ -74,12 +96,22 @@ class QuestionOut(BaseModel):
 
     @classmethod
     def of(cls, row: ItemRow) -> QuestionOut:
-        prompt = {"mcq": "Choose the option that completes the statement.",
-                  "cloze": "Type the word or number that fills the gap.",
-                  "true_false": "True or false?"}.get(row.type, "")
+        prompt = {
+            "mcq": "Choose the option that completes the statement.",
+            "cloze": "Type the word or number that fills the gap.",
+            "true_false": "True or false?",
+        }.get(row.type, "")
         context = row.document_title + (f" - {row.section}" if row.section else "")
-        return cls(id=row.id, type=row.type, prompt=prompt, stem=row.stem, options=list(row.options),
-                   context=context, product=row.product, topic=row.topic)
+        return cls(
+            id=row.id,
+            type=row.type,
+            prompt=prompt,
+            stem=row.stem,
+            options=list(row.options),
+            context=context,
+            product=row.product,
+            topic=row.topic,
+        )
 
 
 class QuizOut(BaseModel):

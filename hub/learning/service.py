@@ -83,19 +83,35 @@ class LearningService:
 
     def retrievable_chunks(self, document_id: str | None = None) -> list[SourceChunk]:
         """Chunks of versions that are approved and in date today, in document order."""
-        stmt = (select(ChunkRow, Version, Document.title)
-                .join(Version, ChunkRow.version_id == Version.id)
-                .join(Document, Version.document_id == Document.id)
-                .where(Version.status == str(Status.approved))
-                .order_by(Version.id, ChunkRow.seq))
+        stmt = (
+            select(ChunkRow, Version, Document.title)
+            .join(Version, ChunkRow.version_id == Version.id)
+            .join(Document, Version.document_id == Document.id)
+            .where(Version.status == str(Status.approved))
+            .order_by(Version.id, ChunkRow.seq)
+        )
         if document_id:
             stmt = stmt.where(Version.document_id == document_id)
         today = self.today()
         with self.hub.catalog.sessions() as s:
             rows = s.execute(stmt).all()
-        return [SourceChunk(c.id, c.text, c.page, c.section, v.document_id, title, v.id, v.version_label, v.doc_type,
-                            v.product, "slide" if v.media_type == "pptx" else "page")
-                for c, v, title in rows if v.in_date(today)]
+        return [
+            SourceChunk(
+                c.id,
+                c.text,
+                c.page,
+                c.section,
+                v.document_id,
+                title,
+                v.id,
+                v.version_label,
+                v.doc_type,
+                v.product,
+                "slide" if v.media_type == "pptx" else "page",
+            )
+            for c, v, title in rows
+            if v.in_date(today)
+        ]
 
     def retrievable_version_ids(self) -> set[str]:
         today = self.today()
@@ -126,52 +142,111 @@ class LearningService:
         generator = self.generator()
         version_ids = {c.version_id for c in chunks}
         with self.sessions() as s:
-            stored = s.execute(select(ItemRow.dedup_key, ItemRow.passage).where(
-                ItemRow.version_id.in_(version_ids), ItemRow.status != str(ItemStatus.retired))).all()
+            stored = s.execute(
+                select(ItemRow.dedup_key, ItemRow.passage).where(
+                    ItemRow.version_id.in_(version_ids), ItemRow.status != str(ItemStatus.retired)
+                )
+            ).all()
         report = generator.generate(chunks, seen={k for k, _ in stored}, asked={norm(p) for _, p in stored})
         now = self.now()
-        run = RunRow(id=new_id(), started_at=now, actor=actor.name, scope={"document_id": document_id},
-                     generated=report.generated, kept=report.kept, summary=report.summary(),
-                     generator_version=GENERATOR_VERSION)
+        run = RunRow(
+            id=new_id(),
+            started_at=now,
+            actor=actor.name,
+            scope={"document_id": document_id},
+            generated=report.generated,
+            kept=report.kept,
+            summary=report.summary(),
+            generator_version=GENERATOR_VERSION,
+        )
         status = ItemStatus.approved if approve else ItemStatus.draft
         rows = [self._row(item, run.id, status, now, actor if approve else None) for item in report.items]
         with self.sessions.begin() as s:
             s.add(run)
             s.add_all(rows)
         summary = report.summary()
-        self.hub.audit.append("quiz.items_generated", actor,
-                              {"run_id": run.id, "document_id": document_id, "generated": report.generated,
-                               "kept": report.kept, "rejected": summary["rejected"], "by_type": summary["by_type"],
-                               "auto_approved": approve, "generator_version": GENERATOR_VERSION},
-                              subject=run.id)
+        self.hub.audit.append(
+            "quiz.items_generated",
+            actor,
+            {
+                "run_id": run.id,
+                "document_id": document_id,
+                "generated": report.generated,
+                "kept": report.kept,
+                "rejected": summary["rejected"],
+                "by_type": summary["by_type"],
+                "auto_approved": approve,
+                "generator_version": GENERATOR_VERSION,
+            },
+            subject=run.id,
+        )
         log.info("generated %d items, kept %d (run %s)", report.generated, report.kept, run.id)
-        return RunOut(run_id=run.id, started_at=now, scope=run.scope, generated=report.generated, kept=report.kept,
-                      kept_share=round(report.kept_share, 4), rejected=summary["rejected"],  # type: ignore[arg-type]
-                      by_type=summary["by_type"], item_ids=[r.id for r in rows])  # type: ignore[arg-type]
+        return RunOut(
+            run_id=run.id,
+            started_at=now,
+            scope=run.scope,
+            generated=report.generated,
+            kept=report.kept,
+            kept_share=round(report.kept_share, 4),
+            rejected=summary["rejected"],  # type: ignore[arg-type]
+            by_type=summary["by_type"],
+            item_ids=[r.id for r in rows],
+        )  # type: ignore[arg-type]
 
-    def _row(self, item: DraftItem, run_id: str, status: ItemStatus, now: dt.datetime,
-             approver: Principal | None) -> ItemRow:
+    def _row(
+        self, item: DraftItem, run_id: str, status: ItemStatus, now: dt.datetime, approver: Principal | None
+    ) -> ItemRow:
         src = item.source
         return ItemRow(
-            id=new_id(), type=str(item.type), stem=item.stem, options=list(item.options), answer=item.answer,
-            explanation=item.explanation, fact_kind=item.fact_kind, fact_unit=item.fact_unit, original=item.original,
-            altered=item.altered, passage=item.passage, document_id=src["document_id"],
-            document_title=src["document_title"], version_id=src["version_id"], version_label=src["version_label"],
-            chunk_id=src["chunk_id"], page=src["page"], page_label=src["page_label"], section=src["section"],
-            product=src["product"], topic=src["topic"], doc_type=src["doc_type"], status=str(status),
-            status_reason="auto-approved at generation" if approver else "", dedup_key=item.dedup_key(),
-            generator_version=GENERATOR_VERSION, run_id=run_id, created_at=now, updated_at=now,
-            reviewed_by=approver.name if approver else "", reviewed_at=now if approver else None,
+            id=new_id(),
+            type=str(item.type),
+            stem=item.stem,
+            options=list(item.options),
+            answer=item.answer,
+            explanation=item.explanation,
+            fact_kind=item.fact_kind,
+            fact_unit=item.fact_unit,
+            original=item.original,
+            altered=item.altered,
+            passage=item.passage,
+            document_id=src["document_id"],
+            document_title=src["document_title"],
+            version_id=src["version_id"],
+            version_label=src["version_label"],
+            chunk_id=src["chunk_id"],
+            page=src["page"],
+            page_label=src["page_label"],
+            section=src["section"],
+            product=src["product"],
+            topic=src["topic"],
+            doc_type=src["doc_type"],
+            status=str(status),
+            status_reason="auto-approved at generation" if approver else "",
+            dedup_key=item.dedup_key(),
+            generator_version=GENERATOR_VERSION,
+            run_id=run_id,
+            created_at=now,
+            updated_at=now,
+            reviewed_by=approver.name if approver else "",
+            reviewed_at=now if approver else None,
         )
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.sessions() as s:
             rows = s.scalars(select(RunRow).order_by(RunRow.started_at.desc()).limit(limit)).all()
-        return [{"run_id": r.id, "started_at": r.started_at, "actor": r.actor, "scope": r.scope, **r.summary}
-                for r in rows]
+        return [
+            {"run_id": r.id, "started_at": r.started_at, "actor": r.actor, "scope": r.scope, **r.summary} for r in rows
+        ]
 
-    def list_items(self, *, status: str | None = None, document_id: str | None = None, product: str | None = None,
-                   limit: int = 200, offset: int = 0) -> list[ItemOut]:
+    def list_items(
+        self,
+        *,
+        status: str | None = None,
+        document_id: str | None = None,
+        product: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[ItemOut]:
         if status is not None and status not in ItemStatus.__members__:
             raise InvalidInput(f"status '{status}' is unknown; use one of {', '.join(ItemStatus)}", field="status")
         if not 1 <= limit <= 1000 or offset < 0:
@@ -203,12 +278,17 @@ class LearningService:
             raise Conflict(f"item '{item_id}' is {item.status}; only draft or rejected items can be approved")
         if item.version_id not in self.retrievable_version_ids():
             self.retire_versions([item.version_id])
-            raise Conflict(f"the source version of item '{item_id}' is no longer approved and current; the item "
-                           "was retired")
+            raise Conflict(
+                f"the source version of item '{item_id}' is no longer approved and current; the item was retired"
+            )
         row = self._set_status(item_id, ItemStatus.approved, actor, note)
-        self.hub.audit.append("quiz_item.approved", actor, {"item_id": item_id, "from": item.status, "note": note,
-                                                             "version_id": item.version_id},
-                              subject=item_id, product=item.product)
+        self.hub.audit.append(
+            "quiz_item.approved",
+            actor,
+            {"item_id": item_id, "from": item.status, "note": note, "version_id": item.version_id},
+            subject=item_id,
+            product=item.product,
+        )
         return row
 
     def reject(self, item_id: str, actor: Principal, reason: str = "") -> ItemOut:
@@ -217,8 +297,13 @@ class LearningService:
             raise Conflict(f"item '{item_id}' is {item.status}; only draft or approved items can be rejected")
         row = self._set_status(item_id, ItemStatus.rejected, actor, reason)
         self._deactivate_cards([item_id])
-        self.hub.audit.append("quiz_item.rejected", actor, {"item_id": item_id, "from": item.status,
-                                                             "reason": reason}, subject=item_id, product=item.product)
+        self.hub.audit.append(
+            "quiz_item.rejected",
+            actor,
+            {"item_id": item_id, "from": item.status, "reason": reason},
+            subject=item_id,
+            product=item.product,
+        )
         return row
 
     def _set_status(self, item_id: str, status: ItemStatus, actor: Principal, reason: str) -> ItemOut:
@@ -230,37 +315,77 @@ class LearningService:
             row.reviewed_by, row.reviewed_at, row.updated_at = actor.name, now, now
         return ItemOut.of(row)
 
-    def edit(self, item_id: str, actor: Principal, *, stem: str | None = None, options: Sequence[str] | None = None,
-             answer: str | None = None, explanation: str | None = None) -> ItemOut:
+    def edit(
+        self,
+        item_id: str,
+        actor: Principal,
+        *,
+        stem: str | None = None,
+        options: Sequence[str] | None = None,
+        answer: str | None = None,
+        explanation: str | None = None,
+    ) -> ItemOut:
         """Edit an item's wording; it is re-checked, goes back to draft, and the audit keeps old and new."""
         item = self._item(item_id)
         if item.status == ItemStatus.retired:
             raise Conflict(f"item '{item_id}' is retired with its source version; it cannot be edited")
         if item.type == ItemType.true_false and (stem is not None or options is not None or answer is not None):
-            raise InvalidInput("a true/false statement is either verbatim or one fact swapped, so only its explanation "
-                               "can be edited; reject it instead", field="stem")
-        changes = {k: v for k, v in {"stem": stem, "options": list(options) if options is not None else None,
-                                     "answer": answer, "explanation": explanation}.items() if v is not None}
+            raise InvalidInput(
+                "a true/false statement is either verbatim or one fact swapped, so only its explanation "
+                "can be edited; reject it instead",
+                field="stem",
+            )
+        changes = {
+            k: v
+            for k, v in {
+                "stem": stem,
+                "options": list(options) if options is not None else None,
+                "answer": answer,
+                "explanation": explanation,
+            }.items()
+            if v is not None
+        }
         if not changes:
             raise InvalidInput("nothing to change: give stem, options, answer or explanation", field="stem")
         for key, value in changes.items():
             if key != "options" and not str(value).strip():
                 raise InvalidInput(f"{key} must not be empty", field=key)
-        draft = DraftItem(ItemType(item.type), changes.get("stem", item.stem), changes.get("options", item.options),
-                          changes.get("answer", item.answer), item.passage,
-                          changes.get("explanation", item.explanation), item.fact_kind, item.fact_unit,
-                          item.original, item.altered)
+        draft = DraftItem(
+            ItemType(item.type),
+            changes.get("stem", item.stem),
+            changes.get("options", item.options),
+            changes.get("answer", item.answer),
+            item.passage,
+            changes.get("explanation", item.explanation),
+            item.fact_kind,
+            item.fact_unit,
+            item.original,
+            item.altered,
+        )
         with self.sessions() as s:
-            others = set(s.scalars(select(ItemRow.dedup_key).where(
-                ItemRow.version_id == item.version_id, ItemRow.id != item_id,
-                ItemRow.status != str(ItemStatus.retired))))
+            others = set(
+                s.scalars(
+                    select(ItemRow.dedup_key).where(
+                        ItemRow.version_id == item.version_id,
+                        ItemRow.id != item_id,
+                        ItemRow.status != str(ItemStatus.retired),
+                    )
+                )
+            )
         generator = self.generator()
-        ctx = CheckContext(generator.lexicon, min_words=self.config.min_stem_words,
-                           max_words=self.config.max_stem_words, mcq_options=self.config.mcq_options, seen=others)
+        ctx = CheckContext(
+            generator.lexicon,
+            min_words=self.config.min_stem_words,
+            max_words=self.config.max_stem_words,
+            mcq_options=self.config.mcq_options,
+            seen=others,
+        )
         reason = run_checks(draft, ctx)
         if reason:
-            raise InvalidInput(f"the edited item fails the '{reason}' check (see docs/learning.md); change it and "
-                               "try again", field="stem")
+            raise InvalidInput(
+                f"the edited item fails the '{reason}' check (see docs/learning.md); change it and try again",
+                field="stem",
+            )
         before = {k: getattr(item, k) for k in changes}
         now = self.now()
         with self.sessions.begin() as s:
@@ -271,9 +396,13 @@ class LearningService:
             row.dedup_key = draft.dedup_key()
             row.status, row.status_reason = str(ItemStatus.draft), "edited; needs approval"
             row.updated_at = now
-        self.hub.audit.append("quiz_item.edited", actor, {"item_id": item_id, "before": before, "after": changes,
-                                                           "previous_status": item.status},
-                              subject=item_id, product=item.product)
+        self.hub.audit.append(
+            "quiz_item.edited",
+            actor,
+            {"item_id": item_id, "before": before, "after": changes, "previous_status": item.status},
+            subject=item_id,
+            product=item.product,
+        )
         return ItemOut.of(row)
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -289,31 +418,52 @@ class LearningService:
             return 0
         now = self.now()
         with self.sessions.begin() as s:
-            item_ids = list(s.scalars(select(ItemRow.id).where(
-                ItemRow.version_id.in_(ids), ItemRow.status.in_([str(ItemStatus.draft), str(ItemStatus.approved)]))))
+            item_ids = list(
+                s.scalars(
+                    select(ItemRow.id).where(
+                        ItemRow.version_id.in_(ids),
+                        ItemRow.status.in_([str(ItemStatus.draft), str(ItemStatus.approved)]),
+                    )
+                )
+            )
             if not item_ids:
                 return 0
-            s.execute(update(ItemRow).where(ItemRow.id.in_(item_ids)).values(
-                status=str(ItemStatus.retired), status_reason="source version no longer approved and current",
-                updated_at=now))
+            s.execute(
+                update(ItemRow)
+                .where(ItemRow.id.in_(item_ids))
+                .values(
+                    status=str(ItemStatus.retired),
+                    status_reason="source version no longer approved and current",
+                    updated_at=now,
+                )
+            )
         cards = self._deactivate_cards(item_ids)
-        self.hub.audit.append("quiz_item.retired", None,
-                              {"version_ids": ids, "items": len(item_ids), "cards_deactivated": cards},
-                              subject=",".join(ids)[:120])
+        self.hub.audit.append(
+            "quiz_item.retired",
+            None,
+            {"version_ids": ids, "items": len(item_ids), "cards_deactivated": cards},
+            subject=",".join(ids)[:120],
+        )
         log.info("retired %d quiz items (%d cards) of versions %s", len(item_ids), cards, ids)
         return len(item_ids)
 
     def _deactivate_cards(self, item_ids: list[str]) -> int:
         with self.sessions.begin() as s:
-            result = s.execute(update(CardRow).where(CardRow.item_id.in_(item_ids), CardRow.active.is_(True))
-                               .values(active=False))
+            result = s.execute(
+                update(CardRow).where(CardRow.item_id.in_(item_ids), CardRow.active.is_(True)).values(active=False)
+            )
             return int(result.rowcount or 0)
 
     def sync_lifecycle(self) -> int:
         """Retire items whose version is no longer retrievable today (e.g. expired since the last sweep)."""
         with self.sessions() as s:
-            live = set(s.scalars(select(ItemRow.version_id).distinct().where(
-                ItemRow.status.in_([str(ItemStatus.draft), str(ItemStatus.approved)]))))
+            live = set(
+                s.scalars(
+                    select(ItemRow.version_id)
+                    .distinct()
+                    .where(ItemRow.status.in_([str(ItemStatus.draft), str(ItemStatus.approved)]))
+                )
+            )
         stale = live - self.retrievable_version_ids()
         return self.retire_versions(sorted(stale)) if stale else 0
 
@@ -327,9 +477,17 @@ class LearningService:
             rows = s.scalars(select(ItemRow).where(ItemRow.status == str(ItemStatus.approved))).all()
         return [r for r in rows if r.version_id in versions]
 
-    def start_quiz(self, actor: Principal, *, document_id: str | None = None, product: str | None = None,
-                   topic: str | None = None, n: int | None = None, item_ids: Sequence[str] | None = None,
-                   review: bool = False) -> QuizOut:
+    def start_quiz(
+        self,
+        actor: Principal,
+        *,
+        document_id: str | None = None,
+        product: str | None = None,
+        topic: str | None = None,
+        n: int | None = None,
+        item_ids: Sequence[str] | None = None,
+        review: bool = False,
+    ) -> QuizOut:
         """A new attempt for ``actor``: N approved items by document, product or topic, given ids, or due reviews.
 
         Each attempt starts with no answers; nothing carries over from earlier attempts.
@@ -342,8 +500,9 @@ class LearningService:
         if item_ids:
             missing = [i for i in item_ids if i not in servable]
             if missing:
-                raise InvalidInput(f"items {', '.join(missing)} are not approved and current; ask for others",
-                                   field="item_ids")
+                raise InvalidInput(
+                    f"items {', '.join(missing)} are not approved and current; ask for others", field="item_ids"
+                )
             chosen = [servable[i] for i in dict.fromkeys(item_ids)][: self.config.quiz_max_items]
             kind = "module"
         elif review:
@@ -352,23 +511,46 @@ class LearningService:
             if not chosen:
                 raise NotFound("nothing is due for review now; start a quiz instead")
         else:
-            pool = [r for r in servable.values()
-                    if (not document_id or r.document_id == document_id) and (not product or r.product == product)
-                    and (not topic or r.topic == topic)]
+            pool = [
+                r
+                for r in servable.values()
+                if (not document_id or r.document_id == document_id)
+                and (not product or r.product == product)
+                and (not topic or r.topic == topic)
+            ]
             if not pool:
-                scope = ", ".join(f"{k}={v}" for k, v in (("document_id", document_id), ("product", product),
-                                                          ("topic", topic)) if v) or "any scope"
+                scope = (
+                    ", ".join(
+                        f"{k}={v}"
+                        for k, v in (("document_id", document_id), ("product", product), ("topic", topic))
+                        if v
+                    )
+                    or "any scope"
+                )
                 raise NotFound(f"no approved quiz items for {scope}; a content owner must generate and approve some")
             chosen = self._pick(actor, pool, n, attempt_id)
             kind = "quiz"
         now = self.now()
         scope = {"document_id": document_id, "product": product, "topic": topic, "n": n}
         with self.sessions.begin() as s:
-            s.add(AttemptRow(id=attempt_id, user_id=actor.user_id, user_name=actor.name, kind=kind, scope=scope,
-                             item_ids=[r.id for r in chosen], started_at=now))
-        self.hub.audit.append("quiz.started", actor, {"attempt_id": attempt_id, "kind": kind, "scope": scope,
-                                                       "item_ids": [r.id for r in chosen]},
-                              subject=attempt_id, product=",".join(sorted({r.product for r in chosen if r.product})))
+            s.add(
+                AttemptRow(
+                    id=attempt_id,
+                    user_id=actor.user_id,
+                    user_name=actor.name,
+                    kind=kind,
+                    scope=scope,
+                    item_ids=[r.id for r in chosen],
+                    started_at=now,
+                )
+            )
+        self.hub.audit.append(
+            "quiz.started",
+            actor,
+            {"attempt_id": attempt_id, "kind": kind, "scope": scope, "item_ids": [r.id for r in chosen]},
+            subject=attempt_id,
+            product=",".join(sorted({r.product for r in chosen if r.product})),
+        )
         return QuizOut(attempt_id=attempt_id, kind=kind, started_at=now, items=[QuestionOut.of(r) for r in chosen])
 
     def _pick(self, actor: Principal, pool: list[ItemRow], n: int, seed: str) -> list[ItemRow]:
@@ -398,15 +580,16 @@ class LearningService:
         self.sync_lifecycle()
         item = self._item(item_id)
         if item.status != ItemStatus.approved:
-            raise Conflict(f"item '{item_id}' is {item.status} (its source changed since the quiz started); "
-                           "skip it")
+            raise Conflict(f"item '{item_id}' is {item.status} (its source changed since the quiz started); skip it")
         given = self._validate_choice(item, given)
         with self.sessions() as s:
-            done = s.scalar(select(AnswerRow.id).where(AnswerRow.attempt_id == attempt_id,
-                                                       AnswerRow.item_id == item_id))
+            done = s.scalar(
+                select(AnswerRow.id).where(AnswerRow.attempt_id == attempt_id, AnswerRow.item_id == item_id)
+            )
         if done is not None:
-            raise Conflict(f"item '{item_id}' was already answered in attempt '{attempt_id}'; start a new quiz to "
-                           "try again")
+            raise Conflict(
+                f"item '{item_id}' was already answered in attempt '{attempt_id}'; start a new quiz to try again"
+            )
         correct = answer_matches(item.type, item.answer, given)
         now = self.now()
         with self.sessions.begin() as s:
@@ -419,22 +602,54 @@ class LearningService:
             card_row.card, card_row.due, card_row.active = self.schedule.dump(reviewed), reviewed.due, True
             card_row.reviews = (card_row.reviews or 0) + 1
             card_row.lapses = (card_row.lapses or 0) + (0 if correct else 1)
-            s.add(AnswerRow(id=new_id(), attempt_id=attempt_id, item_id=item_id, user_id=actor.user_id,
-                            user_name=actor.name, product=item.product, topic=item.topic, given=given,
-                            correct=correct, answered_at=now, rating=int(rating_for(correct)),
-                            stability=reviewed.stability, difficulty=reviewed.difficulty, due_after=reviewed.due))
+            s.add(
+                AnswerRow(
+                    id=new_id(),
+                    attempt_id=attempt_id,
+                    item_id=item_id,
+                    user_id=actor.user_id,
+                    user_name=actor.name,
+                    product=item.product,
+                    topic=item.topic,
+                    given=given,
+                    correct=correct,
+                    answered_at=now,
+                    rating=int(rating_for(correct)),
+                    stability=reviewed.stability,
+                    difficulty=reviewed.difficulty,
+                    due_after=reviewed.due,
+                )
+            )
             try:
                 s.flush()
             except IntegrityError as exc:
-                raise Conflict(f"item '{item_id}' was already answered in attempt '{attempt_id}'; start a new quiz "
-                               "to try again") from exc
-        self.hub.audit.append("quiz.answered", actor,
-                              {"attempt_id": attempt_id, "item_id": item_id, "given": given, "correct": correct,
-                               "version_id": item.version_id, "next_review": reviewed.due.isoformat()},
-                              subject=attempt_id, product=item.product)
-        return Feedback(attempt_id=attempt_id, item_id=item_id, correct=correct, given=given,
-                        correct_answer=item.answer, explanation=item.explanation, citation=Citation.of(item),
-                        next_review=reviewed.due)
+                raise Conflict(
+                    f"item '{item_id}' was already answered in attempt '{attempt_id}'; start a new quiz to try again"
+                ) from exc
+        self.hub.audit.append(
+            "quiz.answered",
+            actor,
+            {
+                "attempt_id": attempt_id,
+                "item_id": item_id,
+                "given": given,
+                "correct": correct,
+                "version_id": item.version_id,
+                "next_review": reviewed.due.isoformat(),
+            },
+            subject=attempt_id,
+            product=item.product,
+        )
+        return Feedback(
+            attempt_id=attempt_id,
+            item_id=item_id,
+            correct=correct,
+            given=given,
+            correct_answer=item.answer,
+            explanation=item.explanation,
+            citation=Citation.of(item),
+            next_review=reviewed.due,
+        )
 
     @staticmethod
     def _validate_choice(item: ItemRow, given: str) -> str:
@@ -459,10 +674,16 @@ class LearningService:
         servable = {r.id: r for r in self._servable()}
         now = self.now()
         with self.sessions() as s:
-            cards = s.scalars(select(CardRow).where(CardRow.user_id == actor.user_id, CardRow.active.is_(True),
-                                                    CardRow.due <= now).order_by(CardRow.due, CardRow.item_id)).all()
-        out = [DueItem(item=QuestionOut.of(servable[c.item_id]), due=c.due, reviews=c.reviews, lapses=c.lapses)
-               for c in cards if c.item_id in servable]
+            cards = s.scalars(
+                select(CardRow)
+                .where(CardRow.user_id == actor.user_id, CardRow.active.is_(True), CardRow.due <= now)
+                .order_by(CardRow.due, CardRow.item_id)
+            ).all()
+        out = [
+            DueItem(item=QuestionOut.of(servable[c.item_id]), due=c.due, reviews=c.reviews, lapses=c.lapses)
+            for c in cards
+            if c.item_id in servable
+        ]
         return out[:limit]
 
     # --- micro-modules -----------------------------------------------------------------------------
@@ -470,17 +691,26 @@ class LearningService:
     def module(self, document_id: str, section: str | None = None) -> ModuleOut:
         """Key points (verbatim sentences with citations) then a few approved items, for ~5 minutes."""
         doc = self.hub.catalog.get_document(document_id)
-        chunks = [c for c in self.retrievable_chunks(document_id)
-                  if not section or c.section == section or c.section.startswith(section + " > ")]
+        chunks = [
+            c
+            for c in self.retrievable_chunks(document_id)
+            if not section or c.section == section or c.section.startswith(section + " > ")
+        ]
         if not chunks:
             where = f" section '{section}'" if section else ""
             raise NotFound(f"document '{doc.title}'{where} has no approved, current content")
-        items = [r for r in self._servable() if r.document_id == document_id
-                 and (not section or r.section == section or r.section.startswith(section + " > "))]
+        items = [
+            r
+            for r in self._servable()
+            if r.document_id == document_id
+            and (not section or r.section == section or r.section.startswith(section + " > "))
+        ]
         lo_items, hi_items = self.config.module_items
         if len(items) < lo_items:
-            raise NotFound(f"'{doc.title}' has {len(items)} approved quiz items here; a module needs at least "
-                           f"{lo_items}; ask a content owner to approve more")
+            raise NotFound(
+                f"'{doc.title}' has {len(items)} approved quiz items here; a module needs at least "
+                f"{lo_items}; ask a content owner to approve more"
+            )
         key_points = self._key_points(chunks, items)
         chosen = self._module_items(items, key_points, hi_items)
         minutes = self._minutes(key_points, chosen)
@@ -491,9 +721,15 @@ class LearningService:
             key_points.pop()
             minutes = self._minutes(key_points, chosen)
         first = chunks[0]
-        return ModuleOut(document_id=document_id, title=first.title, version=first.version_label, section=section,
-                         key_points=key_points, items=[QuestionOut.of(r) for r in chosen],
-                         estimated_minutes=round(minutes, 2))
+        return ModuleOut(
+            document_id=document_id,
+            title=first.title,
+            version=first.version_label,
+            section=section,
+            key_points=key_points,
+            items=[QuestionOut.of(r) for r in chosen],
+            estimated_minutes=round(minutes, 2),
+        )
 
     def _key_points(self, chunks: list[SourceChunk], items: list[ItemRow]) -> list[KeyPoint]:
         """Fact-dense complete sentences; those the module's items ask about come first."""
@@ -517,11 +753,22 @@ class LearningService:
         # Read in document order, whatever the ranking was.
         order = {c.chunk_id: i for i, c in enumerate(chunks)}
         top.sort(key=lambda c: order[c[3].chunk_id])
-        return [KeyPoint(text=s, citation=Citation(document_id=c.document_id, title=c.title, version_id=c.version_id,
-                                                   version=c.version_label, page=c.page,
-                                                   page_label=f"{c.page_unit} {c.page}", section=c.section,
-                                                   passage=s))
-                for _, _, s, c in top]
+        return [
+            KeyPoint(
+                text=s,
+                citation=Citation(
+                    document_id=c.document_id,
+                    title=c.title,
+                    version_id=c.version_id,
+                    version=c.version_label,
+                    page=c.page,
+                    page_label=f"{c.page_unit} {c.page}",
+                    section=c.section,
+                    passage=s,
+                ),
+            )
+            for _, _, s, c in top
+        ]
 
     @staticmethod
     def _module_items(items: list[ItemRow], key_points: list[KeyPoint], most: int) -> list[ItemRow]:

@@ -18,18 +18,29 @@ from evals.bench import check_loopback, load_qrels, ndcg_at_10
 ROOT = Path(__file__).resolve().parents[2]
 
 DOCS = {
-    "d1": ("Velorin lowers nocturnal blood pressure",
-           "In a randomised trial of 412 adults, velorin 20 mg at bedtime lowered night-time systolic blood pressure "
-           "by 9 mmHg compared with placebo. Daytime readings did not change."),
-    "d2": ("Kestrafen and migraine frequency",
-           "Kestrafen reduced monthly migraine days from eight to five in patients with episodic migraine."),
-    "d3": ("Soil microbes degrade plastic films",
-           "Bacteria isolated from compost broke down polyethylene films within ninety days at 30 degrees."),
-    "d4": ("Orvatide improves glycaemic control",
-           "Orvatide once weekly lowered HbA1c by 1.4 percentage points in adults with type 2 diabetes."),
+    "d1": (
+        "Velorin lowers nocturnal blood pressure",
+        "In a randomised trial of 412 adults, velorin 20 mg at bedtime lowered night-time systolic blood pressure "
+        "by 9 mmHg compared with placebo. Daytime readings did not change.",
+    ),
+    "d2": (
+        "Kestrafen and migraine frequency",
+        "Kestrafen reduced monthly migraine days from eight to five in patients with episodic migraine.",
+    ),
+    "d3": (
+        "Soil microbes degrade plastic films",
+        "Bacteria isolated from compost broke down polyethylene films within ninety days at 30 degrees.",
+    ),
+    "d4": (
+        "Orvatide improves glycaemic control",
+        "Orvatide once weekly lowered HbA1c by 1.4 percentage points in adults with type 2 diabetes.",
+    ),
 }
-QUERIES = {"q1": "Velorin reduces night-time blood pressure.", "q2": "Kestrafen decreases migraine days.",
-           "q3": "Orvatide lowers HbA1c."}
+QUERIES = {
+    "q1": "Velorin reduces night-time blood pressure.",
+    "q2": "Kestrafen decreases migraine days.",
+    "q3": "Orvatide lowers HbA1c.",
+}
 
 DOC_MD = """# Zorbex storage guide
 
@@ -69,16 +80,37 @@ def _write_corpus(folder: Path) -> Path:
 
 
 def _hub(args: list[str], tmp_path: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HUB_DATA_DIR": str(tmp_path / "unused-data"), "COLUMNS": "200",
-           "HUB_EMBEDDING_BACKEND": "torch"}
-    return subprocess.run([sys.executable, "-m", "hub.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, cwd=ROOT)
+    env = {
+        **os.environ,
+        "HUB_DATA_DIR": str(tmp_path / "unused-data"),
+        "COLUMNS": "200",
+        "HUB_EMBEDDING_BACKEND": "torch",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
+    )
 
 
 def test_bench_ingest_files_and_beir_end_to_end(tmp_path):
     corpus, beir, out = _write_corpus(tmp_path / "corpus"), _write_beir(tmp_path / "beir"), tmp_path / "reports"
-    run = _hub(["bench", "ingest", "--corpus", str(corpus), "--beir", str(beir), "--out", str(out),
-                "--backend", "torch", "--batch-size", "8", "--json"], tmp_path)
+    run = _hub(
+        [
+            "bench",
+            "ingest",
+            "--corpus",
+            str(corpus),
+            "--beir",
+            str(beir),
+            "--out",
+            str(out),
+            "--backend",
+            "torch",
+            "--batch-size",
+            "8",
+            "--json",
+        ],
+        tmp_path,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert report["encoder"]["active_backend"] == "torch" and report["encoder"]["batch_size"] == 8
@@ -102,10 +134,35 @@ def test_bench_ingest_files_and_beir_end_to_end(tmp_path):
 def test_bench_ask_starts_a_loopback_server_and_reports_percentiles(tmp_path):
     corpus, out = _write_corpus(tmp_path / "corpus"), tmp_path / "reports"
     questions = tmp_path / "questions.jsonl"
-    questions.write_text("\n".join(json.dumps({"id": str(i), "question": q}) for i, q in enumerate(
-        ["How should Zorbex be stored?", "What is the dose for patients over 100 kg?", "Can Zorbex be frozen?"])))
-    run = _hub(["bench", "ask", "--start-server", "--corpus", str(corpus), "--questions", str(questions),
-                "--concurrency", "1,3", "--requests", "6", "--warmup", "2", "--out", str(out), "--json"], tmp_path)
+    questions.write_text(
+        "\n".join(
+            json.dumps({"id": str(i), "question": q})
+            for i, q in enumerate(
+                ["How should Zorbex be stored?", "What is the dose for patients over 100 kg?", "Can Zorbex be frozen?"]
+            )
+        )
+    )
+    run = _hub(
+        [
+            "bench",
+            "ask",
+            "--start-server",
+            "--corpus",
+            str(corpus),
+            "--questions",
+            str(questions),
+            "--concurrency",
+            "1,3",
+            "--requests",
+            "6",
+            "--warmup",
+            "2",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        tmp_path,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert report["url"].startswith("http://127.0.0.1:")
@@ -126,8 +183,22 @@ def test_bench_ask_refuses_non_loopback_and_explains_a_dead_server(tmp_path):
     questions.write_text(json.dumps({"question": "Dose?"}) + "\n")
     from evals.bench import free_port
 
-    run = _hub(["bench", "ask", "--url", f"http://127.0.0.1:{free_port()}", "--questions", str(questions),
-                "--requests", "1", "--out", str(tmp_path / "r")], tmp_path, timeout=60)
+    run = _hub(
+        [
+            "bench",
+            "ask",
+            "--url",
+            f"http://127.0.0.1:{free_port()}",
+            "--questions",
+            str(questions),
+            "--requests",
+            "1",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        tmp_path,
+        timeout=60,
+    )
     assert run.returncode == 1
     assert "--start-server" in run.stderr
 
@@ -136,4 +207,6 @@ def test_qrels_and_ndcg_helpers(tmp_path):
     beir = _write_beir(tmp_path / "beir")
     qrels = load_qrels(beir / "qrels" / "test.tsv", {"d1", "d2"})
     assert qrels == {"q1": {"d1": 1}, "q2": {"d2": 1}}  # header skipped, CRLF handled, q3 has no doc left
-    assert ndcg_at_10(qrels, {"q1": {"d1": 1.0}, "q2": {"d9": 1.0, "d2": 0.5}}) == pytest.approx((1 + 1 / 1.585) / 2, abs=1e-3)
+    assert ndcg_at_10(qrels, {"q1": {"d1": 1.0}, "q2": {"d9": 1.0, "d2": 0.5}}) == pytest.approx(
+        (1 + 1 / 1.585) / 2, abs=1e-3
+    )

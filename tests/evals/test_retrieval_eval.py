@@ -16,30 +16,46 @@ from hub.retrieval import convex_fuse, fuse, rrf_fuse
 # Invented abstracts about invented compounds: one clear topic each, so a working retriever ranks
 # the judged document first for each query.
 DOCS = {
-    "d1": ("Velorin lowers nocturnal blood pressure",
-           "In a randomised trial of 412 adults, velorin 20 mg at bedtime lowered night-time systolic blood "
-           "pressure by 9 mmHg compared with placebo. Daytime readings did not change."),
-    "d2": ("Kestrafen and migraine frequency",
-           "Kestrafen reduced monthly migraine days from eight to five in patients with episodic migraine. "
-           "Nausea was the most common adverse event."),
-    "d3": ("Soil microbes degrade plastic films",
-           "Bacteria isolated from compost broke down polyethylene films within ninety days at 30 degrees. "
-           "Enzyme activity rose with humidity."),
-    "d4": ("Glacier retreat in the southern Andes",
-           "Satellite images show glaciers in Patagonia lost a fifth of their area between 1986 and 2019, "
-           "faster at low altitude."),
-    "d5": ("Orvatide improves glycaemic control",
-           "Orvatide once weekly lowered HbA1c by 1.4 percentage points in adults with type 2 diabetes and "
-           "reduced body weight by three kilograms."),
-    "d6": ("Sleep duration and memory consolidation in adolescents",
-           "Teenagers who slept fewer than seven hours recalled fewer word pairs the next morning than those "
-           "who slept nine hours."),
-    "d7": ("Coral bleaching after marine heatwaves",
-           "Reef surveys after the 2016 heatwave found that half of branching corals bleached, and recovery "
-           "took more than five years."),
-    "d8": ("Hand hygiene and hospital infections",
-           "Alcohol rub stations at every bed cut hospital-acquired infections by a third over two years on "
-           "surgical wards."),
+    "d1": (
+        "Velorin lowers nocturnal blood pressure",
+        "In a randomised trial of 412 adults, velorin 20 mg at bedtime lowered night-time systolic blood "
+        "pressure by 9 mmHg compared with placebo. Daytime readings did not change.",
+    ),
+    "d2": (
+        "Kestrafen and migraine frequency",
+        "Kestrafen reduced monthly migraine days from eight to five in patients with episodic migraine. "
+        "Nausea was the most common adverse event.",
+    ),
+    "d3": (
+        "Soil microbes degrade plastic films",
+        "Bacteria isolated from compost broke down polyethylene films within ninety days at 30 degrees. "
+        "Enzyme activity rose with humidity.",
+    ),
+    "d4": (
+        "Glacier retreat in the southern Andes",
+        "Satellite images show glaciers in Patagonia lost a fifth of their area between 1986 and 2019, "
+        "faster at low altitude.",
+    ),
+    "d5": (
+        "Orvatide improves glycaemic control",
+        "Orvatide once weekly lowered HbA1c by 1.4 percentage points in adults with type 2 diabetes and "
+        "reduced body weight by three kilograms.",
+    ),
+    "d6": (
+        "Sleep duration and memory consolidation in adolescents",
+        "Teenagers who slept fewer than seven hours recalled fewer word pairs the next morning than those "
+        "who slept nine hours.",
+    ),
+    "d7": (
+        "Coral bleaching after marine heatwaves",
+        "Reef surveys after the 2016 heatwave found that half of branching corals bleached, and recovery "
+        "took more than five years.",
+    ),
+    "d8": (
+        "Hand hygiene and hospital infections",
+        "Alcohol rub stations at every bed cut hospital-acquired infections by a third over two years on "
+        "surgical wards.",
+    ),
 }
 QUERIES = {
     "q1": "Velorin reduces night-time systolic blood pressure.",
@@ -157,9 +173,24 @@ def test_hub_eval_retrieval_end_to_end(tmp_path):
     run_file, out = tmp_path / "runs" / "tiny.run", tmp_path / "reports"
     env = {**os.environ, "HUB_DATA_DIR": str(tmp_path / "unused"), "COLUMNS": "200"}
     proc = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "eval", "retrieval", "--beir", str(root), "--json", "--out", str(out),
-         "--run-out", str(run_file)],
-        capture_output=True, text=True, env=env, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "eval",
+            "retrieval",
+            "--beir",
+            str(root),
+            "--json",
+            "--out",
+            str(out),
+            "--run-out",
+            str(run_file),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)

@@ -49,8 +49,15 @@ CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
 
 
 def _meta(**fields):
-    base = {"title": "Zorbex Prescribing Information", "doc_type": "label", "product": "Zorbex", "version": "1.0",
-            "status": "approved", "effective_date": "2026-01-01", "expiry_date": "2027-12-31"}
+    base = {
+        "title": "Zorbex Prescribing Information",
+        "doc_type": "label",
+        "product": "Zorbex",
+        "version": "1.0",
+        "status": "approved",
+        "effective_date": "2026-01-01",
+        "expiry_date": "2027-12-31",
+    }
     return parse_metadata({**base, **fields})
 
 
@@ -64,20 +71,33 @@ def world(tmp_path_factory, embedder):
     live = hub.ingestion.ingest_bytes(samples.label_pdf(), "label.pdf", _meta())
     draft = hub.ingestion.ingest_bytes(
         samples.pdf_from_pages([("Draft", ["A draft leaflet about Zorbex storage at room temperature."])]),
-        "draft.pdf", _meta(title="Draft leaflet", status="draft"))
+        "draft.pdf",
+        _meta(title="Draft leaflet", status="draft"),
+    )
     doomed = hub.ingestion.ingest_bytes(
         samples.pdf_from_pages([("Old", ["An approved leaflet about Zorbex travel that will be withdrawn."])]),
-        "doomed.pdf", _meta(title="Travel leaflet"))
+        "doomed.pdf",
+        _meta(title="Travel leaflet"),
+    )
     record = hub.audit.query(event="document.uploaded")[0]
     with TestClient(create_app(hub=hub)) as client:
-        yield {"hub": hub, "client": client, "keys": keys, "disabled_key": disabled_key, "live": live.document_id,
-               "draft": draft.document_id, "doomed": doomed.document_id, "record": record.id}
+        yield {
+            "hub": hub,
+            "client": client,
+            "keys": keys,
+            "disabled_key": disabled_key,
+            "live": live.document_id,
+            "draft": draft.document_id,
+            "doomed": doomed.document_id,
+            "record": record.id,
+        }
 
 
 def _call(world, method: str, path: str, client: RoleClient):
     """A request to ``path`` that succeeds for an allowed role (valid ids and body)."""
-    url = (path.replace("{document_id}", world["live"]).replace("{record_id}", world["record"])
-           .replace("{name}", "victim"))
+    url = (
+        path.replace("{document_id}", world["live"]).replace("{record_id}", world["record"]).replace("{name}", "victim")
+    )
     if path.endswith("/approve"):
         url = url.replace(world["live"], world["draft"])
     if path.endswith("/withdraw"):
@@ -87,8 +107,10 @@ def _call(world, method: str, path: str, client: RoleClient):
         body = {"json": {"question": "What is the recommended dose of Zorbex?"}}
     elif (method, path) == ("POST", "/api/documents"):
         pdf = samples.pdf_from_pages([("New", ["A new approved Zorbex sheet on missed doses."])])
-        body = {"files": {"file": ("new.pdf", pdf)}, "data": {"metadata": json.dumps({"title": "Missed dose sheet",
-                                                                                        "doc_type": "other"})}}
+        body = {
+            "files": {"file": ("new.pdf", pdf)},
+            "data": {"metadata": json.dumps({"title": "Missed dose sheet", "doc_type": "other"})},
+        }
     elif path.endswith("/withdraw"):
         body = {"json": {"reason": "superseded by the new label"}}
     elif path.endswith("/reviews") and method == "POST":

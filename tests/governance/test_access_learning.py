@@ -43,12 +43,21 @@ CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, embedder):
-    hub = Hub(Settings(data_dir=tmp_path_factory.mktemp("access-learning") / "data"), clock=lambda: TODAY,
-              embedder=embedder)
+    hub = Hub(
+        Settings(data_dir=tmp_path_factory.mktemp("access-learning") / "data"), clock=lambda: TODAY, embedder=embedder
+    )
     keys = {role: hub.users.add(f"u-{role}".replace("_", "-"), role)[1] for role in Role}
-    meta = parse_metadata({"title": "LUMERZA Prescribing Information", "doc_type": "label", "product": "Lumerza",
-                           "version": "3.0", "status": "approved", "effective_date": "2026-01-01",
-                           "expiry_date": "2027-12-31"})
+    meta = parse_metadata(
+        {
+            "title": "LUMERZA Prescribing Information",
+            "doc_type": "label",
+            "product": "Lumerza",
+            "version": "3.0",
+            "status": "approved",
+            "effective_date": "2026-01-01",
+            "expiry_date": "2027-12-31",
+        }
+    )
     label = hub.ingestion.ingest_bytes((CORPUS / "lumerza-prescribing-information.pdf").read_bytes(), "label.pdf", meta)
     owner = Principal("seed", "seed-owner", Role.content_owner)
     run = hub.learning.generate(owner)
@@ -60,8 +69,16 @@ def world(tmp_path_factory, embedder):
     msl = hub.users.authenticate_key(keys[M])
     attempt = hub.learning.start_quiz(msl, n=2)
     with TestClient(create_app(hub=hub)) as client:
-        yield {"hub": hub, "client": client, "keys": keys, "document": label.document_id,
-               "approve": drafts[0], "reject": drafts[1], "edit": drafts[2], "attempt": attempt}
+        yield {
+            "hub": hub,
+            "client": client,
+            "keys": keys,
+            "document": label.document_id,
+            "approve": drafts[0],
+            "reject": drafts[1],
+            "edit": drafts[2],
+            "attempt": attempt,
+        }
 
 
 def _call(world, method: str, path: str, client: RoleClient):
@@ -72,8 +89,12 @@ def _call(world, method: str, path: str, client: RoleClient):
         item = world["approve"]
     elif path.endswith("/reject"):
         item = world["reject"]
-    url = (path.replace("{item_id}", item).replace("{attempt_id}", attempt.attempt_id)
-           .replace("{name}", "u-msl").replace("{name}.png", "mastery"))
+    url = (
+        path.replace("{item_id}", item)
+        .replace("{attempt_id}", attempt.attempt_id)
+        .replace("{name}", "u-msl")
+        .replace("{name}.png", "mastery")
+    )
     url = url.replace("/plots/u-msl.png", "/plots/mastery.png")
     kwargs: dict = {}
     if (method, path) == ("POST", "/api/quizzes/generate"):

@@ -26,8 +26,15 @@ REVIEWER = Principal("u-c", "cora", Role.compliance)
 
 
 def _meta(**fields):
-    base = {"title": "Zorbex Prescribing Information", "doc_type": "label", "product": "Zorbex", "version": "1.0",
-            "status": "approved", "effective_date": "2026-01-01", "expiry_date": "2027-12-31"}
+    base = {
+        "title": "Zorbex Prescribing Information",
+        "doc_type": "label",
+        "product": "Zorbex",
+        "version": "1.0",
+        "status": "approved",
+        "effective_date": "2026-01-01",
+        "expiry_date": "2027-12-31",
+    }
     return parse_metadata({**base, **fields})
 
 
@@ -205,14 +212,22 @@ def test_export_through_the_api_and_the_cli_verifier(hub, api_client, tmp_path):
     assert "attachment" in r.headers["content-disposition"]
     path = tmp_path / "audit.csv"
     path.write_bytes(r.content)
-    run = subprocess.run([sys.executable, "-m", "hub.cli", "audit", "verify-export", str(path), "--json"],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "audit", "verify-export", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["ok"] is True
     target = hub.audit.query(event="test.event")[1]
     path.write_bytes(r.content.replace(b"entry 1", b"entry X"))
-    run = subprocess.run([sys.executable, "-m", "hub.cli", "audit", "verify-export", str(path), "--json"],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "audit", "verify-export", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1 and json.loads(run.stdout)["bad_seq"] == target.seq
     assert api_client("compliance").get("/api/audit/export", params={"format": "xml"}).status_code == 422
 
@@ -320,7 +335,11 @@ def test_user_changes_and_failed_sign_ins_are_audited(hub):
     with pytest.raises(Exception, match="wrong user name or password"):
         hub.users.authenticate_password("nina", "bad guess!")
     events = [(e.event, e.subject) for e in hub.audit.iter_entries()]
-    assert events == [("user.created", "nina"), ("user.disabled", "nina"), ("auth.failed", "nina"),
-                      ("auth.failed", "nina")]
+    assert events == [
+        ("user.created", "nina"),
+        ("user.disabled", "nina"),
+        ("auth.failed", "nina"),
+        ("auth.failed", "nina"),
+    ]
     text = json.dumps([e.payload for e in hub.audit.iter_entries()])
     assert key not in text and "a good password" not in text and "bad guess" not in text

@@ -22,8 +22,15 @@ _n = itertools.count()
 
 
 def _meta(**fields):
-    base = {"title": "Zorbex Prescribing Information", "doc_type": "label", "product": "Zorbex", "version": "1.0",
-            "status": "approved", "effective_date": "2026-01-01", "expiry_date": "2027-12-31"}
+    base = {
+        "title": "Zorbex Prescribing Information",
+        "doc_type": "label",
+        "product": "Zorbex",
+        "version": "1.0",
+        "status": "approved",
+        "effective_date": "2026-01-01",
+        "expiry_date": "2027-12-31",
+    }
     return parse_metadata({**base, **fields})
 
 
@@ -34,15 +41,17 @@ def _pdf(text: str) -> bytes:
 def _version(hub, status: str, **fields):
     """A fresh document with one version in ``status`` (unique text, so never a no-op)."""
     n = next(_n)
-    r = hub.ingestion.ingest_bytes(_pdf(f"Leaflet {n} says the Zorbex dose is {n} mg."), f"doc{n}.pdf",
-                                   _meta(title=f"Leaflet {n}", status=status, **fields))
+    r = hub.ingestion.ingest_bytes(
+        _pdf(f"Leaflet {n} says the Zorbex dose is {n} mg."),
+        f"doc{n}.pdf",
+        _meta(title=f"Leaflet {n}", status=status, **fields),
+    )
     return r.version_id
 
 
 @pytest.fixture(scope="module")
 def shared_hub(tmp_path_factory, embedder):
-    return Hub(Settings(data_dir=tmp_path_factory.mktemp("lifecycle") / "data"), clock=lambda: TODAY,
-               embedder=embedder)
+    return Hub(Settings(data_dir=tmp_path_factory.mktemp("lifecycle") / "data"), clock=lambda: TODAY, embedder=embedder)
 
 
 ALLOWED = [(t.source, t.target) for t in TRANSITIONS]
@@ -104,10 +113,12 @@ def test_withdrawing_needs_a_reason(shared_hub, source):
 
 def test_approving_an_older_draft_or_an_expired_one_is_refused(shared_hub):
     hub = shared_hub
-    old = hub.ingestion.ingest_bytes(_pdf("Old draft: the Zorbex dose is 75 mg."), "o.pdf",
-                                     _meta(title="Dosing card", version="1.0", status="draft"))
-    hub.ingestion.ingest_bytes(_pdf("Current: the Zorbex dose is 90 mg."), "n.pdf",
-                               _meta(title="Dosing card", version="2.0"))
+    old = hub.ingestion.ingest_bytes(
+        _pdf("Old draft: the Zorbex dose is 75 mg."), "o.pdf", _meta(title="Dosing card", version="1.0", status="draft")
+    )
+    hub.ingestion.ingest_bytes(
+        _pdf("Current: the Zorbex dose is 90 mg."), "n.pdf", _meta(title="Dosing card", version="2.0")
+    )
     with pytest.raises(Conflict, match="newer version"):
         hub.set_status(old.version_id, Status.approved, actor=OWNER)
     stale = _version(hub, "draft", effective_date="2024-01-01", expiry_date="2025-01-01")
@@ -119,10 +130,12 @@ def test_api_approve_supersedes_and_retires_and_history_shows_it(hub, api_client
     retired: list[list[str]] = []
     hub.retire_listeners.append(retired.append)
     owner, msl = api_client("content_owner"), api_client("msl")
-    v1 = hub.ingestion.ingest_bytes(_pdf("The maintenance dose of Zorbex is 100 mg every 8 weeks."), "v1.pdf",
-                                    _meta(version="1.0"))
-    v2 = hub.ingestion.ingest_bytes(_pdf("The maintenance dose of Zorbex is 150 mg every 12 weeks."), "v2.pdf",
-                                    _meta(version="2.0", status="draft"))
+    v1 = hub.ingestion.ingest_bytes(
+        _pdf("The maintenance dose of Zorbex is 100 mg every 8 weeks."), "v1.pdf", _meta(version="1.0")
+    )
+    v2 = hub.ingestion.ingest_bytes(
+        _pdf("The maintenance dose of Zorbex is 150 mg every 12 weeks."), "v2.pdf", _meta(version="2.0", status="draft")
+    )
     doc = v1.document_id
     before = msl.post("/api/ask", json={"question": "What is the maintenance dose of Zorbex?"}).json()
     assert "100 mg" in before["answer"]
@@ -135,7 +148,9 @@ def test_api_approve_supersedes_and_retires_and_history_shows_it(hub, api_client
     assert {c["version"] for c in answer["citations"]} == {"2.0"}
     history = msl.get(f"/api/documents/{doc}/versions").json()
     assert [(h["version"], h["status"], h["retrievable"]) for h in history] == [
-        ("1.0", "superseded", False), ("2.0", "approved", True)]
+        ("1.0", "superseded", False),
+        ("2.0", "approved", True),
+    ]
     assert "superseded by version 2.0" in history[0]["status_reason"]
     events = [(e.event, e.subject) for e in hub.audit.query(event=["document.approved", "document.superseded"])]
     assert events == [("document.approved", v2.version_id), ("document.superseded", v1.version_id)]
@@ -172,7 +187,9 @@ def test_upload_of_a_new_version_is_audited_and_retires_the_old(hub):
     assert retired == [[v1.version_id]]
     uploads = hub.audit.query(event="document.uploaded")
     assert [(u.subject, u.actor, u.payload["version"]) for u in uploads] == [
-        (v1.version_id, "olivia", "1.0"), (v2.version_id, "olivia", "2.0")]
+        (v1.version_id, "olivia", "1.0"),
+        (v2.version_id, "olivia", "2.0"),
+    ]
     assert uploads[0].payload["sha256"] and uploads[0].product == "Zorbex"
     sup = hub.audit.query(event="document.superseded")
     assert [(s.subject, s.payload["superseded_by"]) for s in sup] == [(v1.version_id, v2.version_id)]
@@ -183,12 +200,16 @@ def test_upload_of_a_new_version_is_audited_and_retires_the_old(hub):
 def test_expiry_at_query_time_and_the_daily_sweep(tmp_path, embedder):
     """A version whose last valid day is today answers today and not tomorrow, swept or not."""
     day = {"d": TODAY}
-    hub = Hub(Settings(data_dir=tmp_path / "data"), now=lambda: dt.datetime.combine(day["d"], dt.time(9), dt.UTC),
-              embedder=embedder)
+    hub = Hub(
+        Settings(data_dir=tmp_path / "data"),
+        now=lambda: dt.datetime.combine(day["d"], dt.time(9), dt.UTC),
+        embedder=embedder,
+    )
     retired: list[list[str]] = []
     hub.retire_listeners.append(retired.append)
-    v = hub.ingestion.ingest_bytes(_pdf("Zorbex may increase the risk of serious infections."), "w.pdf",
-                                   _meta(expiry_date=TODAY.isoformat()))
+    v = hub.ingestion.ingest_bytes(
+        _pdf("Zorbex may increase the risk of serious infections."), "w.pdf", _meta(expiry_date=TODAY.isoformat())
+    )
     question = "Does Zorbex increase the risk of infections?"
     assert not hub.ask(question).refused
     day["d"] = TODAY + dt.timedelta(days=1)

@@ -10,8 +10,14 @@ from fastapi.testclient import TestClient
 from hub.api import create_app
 from tests import samples
 
-META = {"title": "Zorbex Prescribing Information", "doc_type": "label", "product": "Zorbex", "version": "1.0",
-        "effective_date": "2026-01-01", "expiry_date": "2027-12-31"}
+META = {
+    "title": "Zorbex Prescribing Information",
+    "doc_type": "label",
+    "product": "Zorbex",
+    "version": "1.0",
+    "effective_date": "2026-01-01",
+    "expiry_date": "2027-12-31",
+}
 
 
 @pytest.fixture
@@ -26,8 +32,11 @@ def msl(api_client):
 
 
 def _upload(client, data, name, **meta):
-    return client.post("/api/documents", files={"file": (name, data, "application/octet-stream")},
-                       data={"metadata": json.dumps({**META, **meta})})
+    return client.post(
+        "/api/documents",
+        files={"file": (name, data, "application/octet-stream")},
+        data={"metadata": json.dumps({**META, **meta})},
+    )
 
 
 def test_health(api_client):
@@ -56,8 +65,11 @@ def test_upload_list_get_and_ask(client, msl, label_pdf):
 
 
 def test_form_fields_work_as_metadata(client, label_pdf):
-    r = client.post("/api/documents", files={"file": ("label.pdf", label_pdf)},
-                    data={"title": "Label via form", "doc_type": "label"})
+    r = client.post(
+        "/api/documents",
+        files={"file": ("label.pdf", label_pdf)},
+        data={"title": "Label via form", "doc_type": "label"},
+    )
     assert r.status_code == 201 and r.json()["title"] == "Label via form"
 
 

@@ -17,25 +17,37 @@ QUESTIONS = ["What is the recommended dose?", "infection risk", "storage tempera
 
 @pytest.fixture
 def loaded(hub, label_pdf, meta):
-    pages = [("5 WARNINGS", ["Zorbex may increase the risk of serious infections such as tuberculosis."]),
-             ("16 STORAGE", ["Store in a refrigerator at 2 to 8 degrees Celsius in the original carton."])]
+    pages = [
+        ("5 WARNINGS", ["Zorbex may increase the risk of serious infections such as tuberculosis."]),
+        ("16 STORAGE", ["Store in a refrigerator at 2 to 8 degrees Celsius in the original carton."]),
+    ]
     label = hub.ingestion.ingest_bytes(label_pdf, "label.pdf", meta())
-    leaflet = hub.ingestion.ingest_bytes(samples.pdf_from_pages(pages), "leaflet.pdf",
-                                         meta(title="Zorbex leaflet", doc_type="other", product="Zorbex"))
-    hub.ingestion.ingest_bytes(samples.pdf_from_pages(pages + [("x", ["Old text."])]), "old.pdf",
-                               meta(title="Old leaflet", expiry_date="2025-01-01", effective_date="2024-01-01"))
-    hub.ingestion.ingest_bytes(samples.pdf_from_pages(pages + [("y", ["Other product."])]), "other.pdf",
-                               meta(title="Other leaflet", product="Otherix"))
+    leaflet = hub.ingestion.ingest_bytes(
+        samples.pdf_from_pages(pages), "leaflet.pdf", meta(title="Zorbex leaflet", doc_type="other", product="Zorbex")
+    )
+    hub.ingestion.ingest_bytes(
+        samples.pdf_from_pages(pages + [("x", ["Old text."])]),
+        "old.pdf",
+        meta(title="Old leaflet", expiry_date="2025-01-01", effective_date="2024-01-01"),
+    )
+    hub.ingestion.ingest_bytes(
+        samples.pdf_from_pages(pages + [("y", ["Other product."])]),
+        "other.pdf",
+        meta(title="Other leaflet", product="Otherix"),
+    )
     return hub, label, leaflet
 
 
-@pytest.mark.parametrize("filters", [
-    QueryFilters(TODAY),
-    QueryFilters(TODAY, product="zorbex"),
-    QueryFilters(TODAY, doc_type="other"),
-    QueryFilters(TODAY, therapeutic_area="Dermatology", product="Otherix"),
-    QueryFilters(dt.date(2024, 6, 1)),
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        QueryFilters(TODAY),
+        QueryFilters(TODAY, product="zorbex"),
+        QueryFilters(TODAY, doc_type="other"),
+        QueryFilters(TODAY, therapeutic_area="Dermatology", product="Otherix"),
+        QueryFilters(dt.date(2024, 6, 1)),
+    ],
+)
 def test_exact_search_matches_chroma_filtered_query(loaded, filters):
     hub, _, _ = loaded
     exact = ExactDenseIndex(hub.catalog, hub.vectors)

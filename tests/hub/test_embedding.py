@@ -80,8 +80,9 @@ def test_converted_model_is_cached_and_reloaded(ov_fp32, cache_dir):
 def test_unavailable_device_falls_back_to_torch(cache_dir, embedder, caplog):
     pytest.importorskip("openvino")
     with caplog.at_level("WARNING", logger="hub.embedding"):
-        e = Embedder(backend="openvino", precision="fp32", device="NO_SUCH_DEVICE", cache_dir=cache_dir,
-                     require_speedup=False)
+        e = Embedder(
+            backend="openvino", precision="fp32", device="NO_SUCH_DEVICE", cache_dir=cache_dir, require_speedup=False
+        )
     assert e.active_backend == "torch"
     assert "NO_SUCH_DEVICE" in (e.fallback_reason or "")
     assert "falling back to torch" in caplog.text
@@ -102,8 +103,14 @@ def test_int8_calibrated_on_given_text_stays_close_to_torch(tmp_path, cache_dir,
     pytest.importorskip("nncf")
     calibration = tmp_path / "calibration.txt"
     calibration.write_text("\n".join([*TEXTS, *CHECK_TEXTS, HEAD + TAIL_A, HEAD + TAIL_B] * 2))
-    e = Embedder(backend="openvino", precision="int8", calibration=calibration, cache_dir=cache_dir,
-                 calibration_texts=24, require_speedup=False)
+    e = Embedder(
+        backend="openvino",
+        precision="int8",
+        calibration=calibration,
+        cache_dir=cache_dir,
+        calibration_texts=24,
+        require_speedup=False,
+    )
     assert e.active_backend == "openvino", e.fallback_reason
     assert "+openvino-int8-c" in e.model_id  # the calibration set is part of the identity
     assert _cos(e.encode(TEXTS), embedder.encode(TEXTS)).min() > 0.97
@@ -112,7 +119,9 @@ def test_int8_calibrated_on_given_text_stays_close_to_torch(tmp_path, cache_dir,
 
 
 def test_from_settings_and_precision_resolution(cache_dir):
-    e = Embedder.from_settings(Settings(embedding_backend="torch", embedding_batch_size=7, embedding_cache_dir=cache_dir))
+    e = Embedder.from_settings(
+        Settings(embedding_backend="torch", embedding_batch_size=7, embedding_cache_dir=cache_dir)
+    )
     assert e.active_backend == "torch" and e.batch_size == 7
     assert resolve_precision("auto", {"avx2", "avx512_bf16"}) == "bf16"
     assert resolve_precision("auto", {"avx2"}) == "fp32"

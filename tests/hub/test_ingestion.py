@@ -11,7 +11,11 @@ from tests import samples
 
 
 def _state(hub) -> tuple[dict[str, int], int, list[str]]:
-    files = sorted(p.name for p in (hub.settings.data_dir / "files").glob("*")) if (hub.settings.data_dir / "files").exists() else []
+    files = (
+        sorted(p.name for p in (hub.settings.data_dir / "files").glob("*"))
+        if (hub.settings.data_dir / "files").exists()
+        else []
+    )
     return hub.catalog.counts(), hub.vectors.count(), files
 
 
@@ -22,7 +26,12 @@ def test_ingest_then_answer_with_page_citation(hub, label_pdf, meta):
     assert not answer.refused
     assert "150 mg" in answer.answer and "[1]" in answer.answer
     c = answer.citations[0]
-    assert (c.title, c.version, c.page, c.source_file) == ("Zorbex Prescribing Information", "1.0", 2, "zorbex-label.pdf")
+    assert (c.title, c.version, c.page, c.source_file) == (
+        "Zorbex Prescribing Information",
+        "1.0",
+        2,
+        "zorbex-label.pdf",
+    )
     assert c.quote in answer.answer
 
 
@@ -68,8 +77,12 @@ def test_oversized_file_is_refused(make_hub, label_pdf, meta):
 
 
 def test_new_version_replaces_old_in_answers(hub, meta):
-    old = samples.pdf_from_pages([("2 DOSAGE AND ADMINISTRATION", ["The maintenance dose of Zorbex is 100 mg every 8 weeks."])])
-    new = samples.pdf_from_pages([("2 DOSAGE AND ADMINISTRATION", ["The maintenance dose of Zorbex is 150 mg every 12 weeks."])])
+    old = samples.pdf_from_pages(
+        [("2 DOSAGE AND ADMINISTRATION", ["The maintenance dose of Zorbex is 100 mg every 8 weeks."])]
+    )
+    new = samples.pdf_from_pages(
+        [("2 DOSAGE AND ADMINISTRATION", ["The maintenance dose of Zorbex is 150 mg every 12 weeks."])]
+    )
     v1 = hub.ingestion.ingest_bytes(old, "label-v1.pdf", meta(version="1.0"))
     assert "100 mg" in hub.ask("What is the maintenance dose of Zorbex?").answer
     v2 = hub.ingestion.ingest_bytes(new, "label-v2.pdf", meta(version="2.0"))
@@ -87,20 +100,32 @@ def _all_cited_versions(hub, questions):
 
 def test_expired_withdrawn_and_draft_content_is_never_cited(hub, meta):
     pages = [("5 WARNINGS", ["Zorbex may increase the risk of serious infections such as tuberculosis."])]
-    expired = hub.ingestion.ingest_bytes(samples.pdf_from_pages(pages), "old.pdf",
-                                         meta(title="Old deck", effective_date="2024-01-01", expiry_date="2025-06-30"))
-    withdrawn = hub.ingestion.ingest_bytes(samples.pdf_from_pages(pages + [("x", ["Withdrawn copy."])]), "w.pdf",
-                                           meta(title="Withdrawn leaflet", status="withdrawn"))
-    draft = hub.ingestion.ingest_bytes(samples.pdf_from_pages(pages + [("y", ["Draft copy."])]), "d.pdf",
-                                       meta(title="Draft leaflet", status="draft"))
-    future = hub.ingestion.ingest_bytes(samples.pdf_from_pages(pages + [("z", ["Future copy."])]), "f.pdf",
-                                        meta(title="Future leaflet", effective_date="2027-01-01"))
+    expired = hub.ingestion.ingest_bytes(
+        samples.pdf_from_pages(pages),
+        "old.pdf",
+        meta(title="Old deck", effective_date="2024-01-01", expiry_date="2025-06-30"),
+    )
+    withdrawn = hub.ingestion.ingest_bytes(
+        samples.pdf_from_pages(pages + [("x", ["Withdrawn copy."])]),
+        "w.pdf",
+        meta(title="Withdrawn leaflet", status="withdrawn"),
+    )
+    draft = hub.ingestion.ingest_bytes(
+        samples.pdf_from_pages(pages + [("y", ["Draft copy."])]), "d.pdf", meta(title="Draft leaflet", status="draft")
+    )
+    future = hub.ingestion.ingest_bytes(
+        samples.pdf_from_pages(pages + [("z", ["Future copy."])]),
+        "f.pdf",
+        meta(title="Future leaflet", effective_date="2027-01-01"),
+    )
     questions = ["Does Zorbex increase the risk of infections?", "tuberculosis risk", "serious infections warning"]
     for q in questions:
         answer = hub.ask(q)
         assert answer.refused, answer.answer
-        assert all(r["version_id"] not in {expired.version_id, withdrawn.version_id, draft.version_id, future.version_id}
-                   for r in answer.retrieved)
+        assert all(
+            r["version_id"] not in {expired.version_id, withdrawn.version_id, draft.version_id, future.version_id}
+            for r in answer.retrieved
+        )
 
 
 def test_expiry_is_enforced_at_query_time(make_hub, meta):

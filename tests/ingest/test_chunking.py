@@ -14,7 +14,9 @@ def test_chunks_never_span_pages_and_carry_sections(label_pdf):
 
 def test_prose_is_split_by_size_with_sentence_overlap():
     sentences = [f"Sentence number {i} has exactly eight words." for i in range(30)]
-    doc = ParsedDocument("x.txt", "txt", "page", 1, [Block(1, "heading", "Intro", 1), Block(1, "paragraph", " ".join(sentences))])
+    doc = ParsedDocument(
+        "x.txt", "txt", "page", 1, [Block(1, "heading", "Intro", 1), Block(1, "paragraph", " ".join(sentences))]
+    )
     chunks = chunk_document(doc, ChunkingConfig(max_words=40, overlap_sentences=1))
     assert len(chunks) > 5
     assert all(len(c.text.split()) <= 40 for c in chunks)
@@ -26,7 +28,9 @@ def test_prose_is_split_by_size_with_sentence_overlap():
 
 def test_small_tables_stay_whole_and_large_ones_repeat_the_header():
     rows = ["Reaction | Drug | Placebo"] + [f"Reaction {i} | {i}.0% | 0.{i}%" for i in range(60)]
-    doc = ParsedDocument("t.txt", "txt", "page", 1, [Block(1, "table", "\n".join(rows[:5])), Block(1, "table", "\n".join(rows))])
+    doc = ParsedDocument(
+        "t.txt", "txt", "page", 1, [Block(1, "table", "\n".join(rows[:5])), Block(1, "table", "\n".join(rows))]
+    )
     chunks = chunk_document(doc, ChunkingConfig(table_max_words=60))
     assert chunks[0].kind == "table" and chunks[0].text == "\n".join(rows[:5])
     big = chunks[1:]

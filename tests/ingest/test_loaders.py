@@ -73,7 +73,12 @@ def test_plain_text_numbered_sections():
 @pytest.mark.parametrize(
     ("data", "name", "error", "words"),
     [
-        (b"%PDF-1.7\n this is not really a pdf \x00\x01 trailer garbage", "broken.pdf", CorruptFile, "could not be read"),
+        (
+            b"%PDF-1.7\n this is not really a pdf \x00\x01 trailer garbage",
+            "broken.pdf",
+            CorruptFile,
+            "could not be read",
+        ),
         (b"hello, I am text", "fake.pdf", CorruptFile, "not a PDF"),
         (b"", "empty.pdf", NoExtractableText, "empty"),
         (b"", "empty.txt", NoExtractableText, "empty"),
@@ -100,7 +105,9 @@ def test_image_only_pdf_is_no_extractable_text():
         load_document(samples.image_only_pdf(), "scan.pdf")
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "a/b.pdf", "..\\evil.pdf", ".hidden.pdf", "x\x00y.pdf", "", "  "])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd.pdf", "a/b.pdf", "..\\evil.pdf", ".hidden.pdf", "x\x00y.pdf", "", "  "]
+)
 def test_unsafe_file_names(name):
     with pytest.raises(UnsafeFileName):
         safe_file_name(name)

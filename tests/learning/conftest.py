@@ -60,9 +60,17 @@ class Clock:
 def zorbex_meta(**fields: object):
     from ingest.metadata import parse_metadata
 
-    base = {"title": "Zorbex Prescribing Information", "doc_type": "label", "product": "Zorbex",
-            "therapeutic_area": "Dermatology", "version": "1.0", "status": "approved",
-            "effective_date": "2026-01-01", "expiry_date": "2027-12-31", "owner": "Test Owner"}
+    base = {
+        "title": "Zorbex Prescribing Information",
+        "doc_type": "label",
+        "product": "Zorbex",
+        "therapeutic_area": "Dermatology",
+        "version": "1.0",
+        "status": "approved",
+        "effective_date": "2026-01-01",
+        "expiry_date": "2027-12-31",
+        "owner": "Test Owner",
+    }
     base.update(fields)
     return parse_metadata(base)
 
@@ -104,8 +112,13 @@ def people(lhub):  # type: ignore[no-untyped-def]
     from hub.auth import Principal, Role
 
     out = {}
-    for name, role in (("olive", Role.content_owner), ("ana", Role.msl), ("ben", Role.msl),
-                       ("mia", Role.manager), ("ada", Role.admin)):
+    for name, role in (
+        ("olive", Role.content_owner),
+        ("ana", Role.msl),
+        ("ben", Role.msl),
+        ("mia", Role.manager),
+        ("ada", Role.admin),
+    ):
         user, _key = lhub.users.add(name, role)
         out[name] = Principal(user.id, user.name, Role(role))
     return out

@@ -16,8 +16,14 @@ def client_keys(lhub, zorbex):  # type: ignore[no-untyped-def]
     app = create_app(hub=lhub)
     app.include_router(router)
     keys = {}
-    for name, role in (("olive", "content_owner"), ("ana", "msl"), ("ben", "msl"), ("mia", "manager"),
-                       ("ada", "admin"), ("cora", "compliance")):
+    for name, role in (
+        ("olive", "content_owner"),
+        ("ana", "msl"),
+        ("ben", "msl"),
+        ("mia", "manager"),
+        ("ada", "admin"),
+        ("cora", "compliance"),
+    ):
         keys[name] = lhub.users.add(name, role)[1]
     return TestClient(app), keys
 
@@ -51,13 +57,17 @@ def test_review_quiz_feedback_and_analytics_over_http(client_keys, zorbex) -> No
     assert len(drafts) == run.json()["kept"]
     assert client.post("/api/quizzes", json={}, headers=msl).status_code == 404  # nothing approved yet
     for item in drafts:
-        assert client.post(f"/api/quiz-items/{item['id']}/approve", json={"note": "ok"},
-                           headers=owner).json()["status"] == "approved"
+        assert (
+            client.post(f"/api/quiz-items/{item['id']}/approve", json={"note": "ok"}, headers=owner).json()["status"]
+            == "approved"
+        )
     mcq = next(i for i in drafts if i["type"] == "mcq")
     edited = client.patch(f"/api/quiz-items/{mcq['id']}", json={"explanation": "Read the label."}, headers=owner)
     assert edited.status_code == 200 and edited.json()["status"] == "draft"
-    assert client.post(f"/api/quiz-items/{mcq['id']}/reject", json={"note": "no"}, headers=owner).json()["status"] \
+    assert (
+        client.post(f"/api/quiz-items/{mcq['id']}/reject", json={"note": "no"}, headers=owner).json()["status"]
         == "rejected"
+    )
     assert client.get("/api/quiz-items", params={"status": "bogus"}, headers=owner).status_code == 422
 
     quiz = client.post("/api/quizzes", json={"n": 3}, headers=msl)
@@ -70,20 +80,29 @@ def test_review_quiz_feedback_and_analytics_over_http(client_keys, zorbex) -> No
     for n, question in enumerate(body["items"]):
         item = by_id[question["id"]]
         given = item["answer"] if n % 2 == 0 else wrong_answer(_Item(item))
-        fb = client.post(f"/api/quizzes/{body['attempt_id']}/answers", json={"item_id": item["id"], "answer": given},
-                         headers=msl)
+        fb = client.post(
+            f"/api/quizzes/{body['attempt_id']}/answers", json={"item_id": item["id"], "answer": given}, headers=msl
+        )
         assert fb.status_code == 200, fb.text
         results.append(fb.json())
         assert fb.json()["correct_answer"] == item["answer"]
         assert fb.json()["citation"]["page_label"] == "page 1" and fb.json()["citation"]["version"] == "1.0"
     assert [r["correct"] for r in results] == [True, False, True]
     first = by_id[body["items"][0]["id"]]
-    again = client.post(f"/api/quizzes/{body['attempt_id']}/answers",
-                        json={"item_id": first["id"], "answer": first["answer"]}, headers=msl)
+    again = client.post(
+        f"/api/quizzes/{body['attempt_id']}/answers",
+        json={"item_id": first["id"], "answer": first["answer"]},
+        headers=msl,
+    )
     assert again.status_code == 409 and "already answered" in again.json()["error"]
-    assert client.post(f"/api/quizzes/{body['attempt_id']}/answers",
-                       json={"item_id": body["items"][0]["id"], "answer": "x"},
-                       headers=auth(keys["ben"])).status_code == 404
+    assert (
+        client.post(
+            f"/api/quizzes/{body['attempt_id']}/answers",
+            json={"item_id": body["items"][0]["id"], "answer": "x"},
+            headers=auth(keys["ben"]),
+        ).status_code
+        == 404
+    )
     assert client.get("/api/reviews/due", headers=msl).json() == []
 
     module = client.get("/api/modules", params={"document_id": zorbex.document_id}, headers=msl)

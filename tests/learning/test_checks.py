@@ -25,21 +25,26 @@ def mcq(options: list[str], answer: str = "68.5%", stem: str | None = None, pass
 GOOD = mcq(["68.5%", "4.2%", "21.4%", "80.2%"])
 
 
-@pytest.mark.parametrize(("sentence", "reason"), [
-    (PASSAGE, None),
-    ("PASI 90 at week 16.", "not_a_sentence"),
-    ("In the ZEST-1 trial, 68.5% of patients treated with zorbexumab achieved PASI 90", "not_a_sentence"),
-    ("achieved PASI 90 at week 16 in 68.5% of patients treated with zorbexumab.", "not_a_sentence"),
-    ("Any adverse event, n (%) 296 (48.6) 92 (45.3) were reported in the table.", "table_fragment"),
-    ("Strong; B 8 Review at week 16 and every 6 months; annual TB risk review.", "table_fragment"),
-    ("Subgroups The benefit of zorbexumab was consistent across all subgroups at week 16.", "heading_glued"),
-    ("Randomization and Interventions Patients were randomly assigned in a 3:1 ratio to two groups.",
-     "heading_glued"),
-    ("Trial Design and Oversight LUMEN-1 was a multicenter trial conducted at 121 sites.", "heading_glued"),
-    ("Halvern Medical Information can provide a travel letter for patients flying with 2 pens.", None),
-    ("No. ZORBEX is given at a fixed dose of 300 mg regardless of body weight.", "not_a_sentence"),
-    ("The dose was 150 mg. Patients were followed to week 52 in this trial.", "not_a_sentence"),
-])
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        (PASSAGE, None),
+        ("PASI 90 at week 16.", "not_a_sentence"),
+        ("In the ZEST-1 trial, 68.5% of patients treated with zorbexumab achieved PASI 90", "not_a_sentence"),
+        ("achieved PASI 90 at week 16 in 68.5% of patients treated with zorbexumab.", "not_a_sentence"),
+        ("Any adverse event, n (%) 296 (48.6) 92 (45.3) were reported in the table.", "table_fragment"),
+        ("Strong; B 8 Review at week 16 and every 6 months; annual TB risk review.", "table_fragment"),
+        ("Subgroups The benefit of zorbexumab was consistent across all subgroups at week 16.", "heading_glued"),
+        (
+            "Randomization and Interventions Patients were randomly assigned in a 3:1 ratio to two groups.",
+            "heading_glued",
+        ),
+        ("Trial Design and Oversight LUMEN-1 was a multicenter trial conducted at 121 sites.", "heading_glued"),
+        ("Halvern Medical Information can provide a travel letter for patients flying with 2 pens.", None),
+        ("No. ZORBEX is given at a fixed dose of 300 mg regardless of body weight.", "not_a_sentence"),
+        ("The dose was 150 mg. Patients were followed to week 52 in this trial.", "not_a_sentence"),
+    ],
+)
 def test_sentence_problem(sentence: str, reason: str | None) -> None:
     assert sentence_problem(sentence) == reason
 
@@ -61,8 +66,11 @@ def test_options_distinct_and_four() -> None:
 
 def test_no_option_in_stem() -> None:
     # "week 16" is in the stem, so offering it as an option leaks.
-    item = mcq(["week 12", "week 16", "week 52", "week 4"], answer="week 12",
-               passage="An IGA score of 0 or 1 was reached by most patients at week 12, and PASI 90 by week 16.")
+    item = mcq(
+        ["week 12", "week 16", "week 52", "week 4"],
+        answer="week 12",
+        passage="An IGA score of 0 or 1 was reached by most patients at week 12, and PASI 90 by week 16.",
+    )
     assert run_checks(item, ctx()) == "option_in_stem"
     cloze = DraftItem(ItemType.cloze, PASSAGE, [], "68.5%", PASSAGE)  # no gap at all
     assert run_checks(cloze, ctx()) == "option_in_stem"
@@ -83,8 +91,15 @@ def test_true_false_statements() -> None:
     false = DraftItem(ItemType.true_false, altered, [TRUE, FALSE], FALSE, PASSAGE, original="68.5%", altered="21.4%")
     assert run_checks(false, ctx()) is None
     # The "altered" fact is also in the passage: the statement could be true.
-    bad = DraftItem(ItemType.true_false, PASSAGE.replace("68.5%", "16"), [TRUE, FALSE], FALSE, PASSAGE,
-                    original="68.5%", altered="16")
+    bad = DraftItem(
+        ItemType.true_false,
+        PASSAGE.replace("68.5%", "16"),
+        [TRUE, FALSE],
+        FALSE,
+        PASSAGE,
+        original="68.5%",
+        altered="16",
+    )
     assert run_checks(bad, ctx()) == "false_not_altered"
     not_verbatim = DraftItem(ItemType.true_false, altered, [TRUE, FALSE], TRUE, PASSAGE)
     assert run_checks(not_verbatim, ctx()) == "answer_not_in_passage"
@@ -108,13 +123,20 @@ def test_contains_phrase_respects_number_boundaries() -> None:
     assert contains_phrase("In  THE trial", "in the")
 
 
-@pytest.mark.parametrize(("kind", "expected", "given", "ok"), [
-    ("cloze", "72.4%", "72.4 %", True), ("cloze", "72.4%", "72.4", True), ("cloze", "72.4%", "72", False),
-    ("cloze", "12-week", "12 weeks", True), ("cloze", "ustekinumab", "Ustekinumab", True),
-    ("cloze", "ustekinumab", "adalimumab", False), ("mcq", "150 mg", "150 MG", True),
-    ("mcq", "150 mg", "300 mg", False),
-    ("true_false", "False", "false", True),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected", "given", "ok"),
+    [
+        ("cloze", "72.4%", "72.4 %", True),
+        ("cloze", "72.4%", "72.4", True),
+        ("cloze", "72.4%", "72", False),
+        ("cloze", "12-week", "12 weeks", True),
+        ("cloze", "ustekinumab", "Ustekinumab", True),
+        ("cloze", "ustekinumab", "adalimumab", False),
+        ("mcq", "150 mg", "150 MG", True),
+        ("mcq", "150 mg", "300 mg", False),
+        ("true_false", "False", "false", True),
+    ],
+)
 def test_answer_matching(kind: str, expected: str, given: str, ok: bool) -> None:
     assert answer_matches(kind, expected, given) is ok
 
@@ -124,14 +146,23 @@ def _chunk(i: int, text: str, section: str = "Efficacy") -> SourceChunk:
 
 
 CHUNKS = [
-    _chunk(0, "ZORBEX (zorbexumab) is a test antibody. " + PASSAGE + " At week 52, 71.3% of patients treated with "
-           "zorbexumab maintained a PASI 75 response."),
-    _chunk(1, "Infections occurred in 21.4% of patients treated with zorbexumab through week 16 of the trial. "
-           "Serious infections were reported in 0.6% of patients receiving zorbexumab during the first year.",
-           "Safety"),
-    _chunk(2, "An IGA score of 0 or 1 was reached by 80.2% of patients treated with zorbexumab at week 12. "
-           "Only 4.2% of placebo patients had that response. Zorbexumab was superior to adalimumab and "
-           "secukinumab in a network meta-analysis of trials that enrolled 812 patients."),
+    _chunk(
+        0,
+        "ZORBEX (zorbexumab) is a test antibody. " + PASSAGE + " At week 52, 71.3% of patients treated with "
+        "zorbexumab maintained a PASI 75 response.",
+    ),
+    _chunk(
+        1,
+        "Infections occurred in 21.4% of patients treated with zorbexumab through week 16 of the trial. "
+        "Serious infections were reported in 0.6% of patients receiving zorbexumab during the first year.",
+        "Safety",
+    ),
+    _chunk(
+        2,
+        "An IGA score of 0 or 1 was reached by 80.2% of patients treated with zorbexumab at week 12. "
+        "Only 4.2% of placebo patients had that response. Zorbexumab was superior to adalimumab and "
+        "secukinumab in a network meta-analysis of trials that enrolled 812 patients.",
+    ),
 ]
 
 

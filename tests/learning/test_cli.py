@@ -31,5 +31,9 @@ def test_learn_commands(tmp_path, monkeypatch) -> None:
     out = runner.invoke(app, ["learn", "analytics", "--csv", str(tmp_path / "m.csv"), "--plots", str(tmp_path / "p")])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "m.csv").read_text().startswith("user,product,topic")
-    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["gaps.png", "mastery.png", "retention.png",
-                                                                 "topics.png"]
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
+        "gaps.png",
+        "mastery.png",
+        "retention.png",
+        "topics.png",
+    ]

@@ -81,4 +81,3 @@ def page(browser, site: demo.DemoSite) -> Iterator[object]:  # type: ignore[no-u
 def phone(browser, site: demo.DemoSite) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A 390x844 touch page, like a mid-size phone."""
     yield from _page(browser, site, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-

@@ -61,8 +61,15 @@ def test_msl_cannot_see_library_compliance_or_analytics(page, site) -> None:  # 
     assert page.get_by_text("Upload approved content").count() == 0
 
 
-@pytest.mark.parametrize(("role", "tabs"), [("content_owner", ["Library"]), ("compliance", ["Compliance"]),
-                                            ("manager", ["Analytics"]), ("admin", ["Analytics", "Users"])])
+@pytest.mark.parametrize(
+    ("role", "tabs"),
+    [
+        ("content_owner", ["Library"]),
+        ("compliance", ["Compliance"]),
+        ("manager", ["Analytics"]),
+        ("admin", ["Analytics", "Users"]),
+    ],
+)
 def test_each_role_sees_only_its_tabs(page, site, role: str, tabs: list[str]) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, site, role)
     assert tab_labels(page) == tabs
@@ -147,8 +154,10 @@ def test_compliance_filters_reviews_verifies_and_exports(page, site) -> None:  #
     page.click("#aud-search")
     # The unfiltered table is on screen first; wait until the filtered one has replaced it (a
     # broken filter times out here, and the assertion below says why).
-    page.wait_for_function("() => { const t = document.querySelector('#aud-table').innerText;"
-                           " return t.includes('hidradenitis') && !t.includes('answer.given'); }")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#aud-table').innerText;"
+        " return t.includes('hidradenitis') && !t.includes('answer.given'); }"
+    )
     table = page.locator("#aud-table").inner_text()
     assert "How long did injection site reactions" not in table  # answered, so filtered out
 
@@ -177,8 +186,12 @@ def test_compliance_filters_reviews_verifies_and_exports(page, site) -> None:  #
     page.click("#aud-export")
     link = page.locator("#aud-export-file a[href]").first
     link.wait_for()
-    body = httpx.get(link.get_attribute("href") if link.get_attribute("href").startswith("http")
-                     else site.base_url + link.get_attribute("href"), timeout=30).text
+    body = httpx.get(
+        link.get_attribute("href")
+        if link.get_attribute("href").startswith("http")
+        else site.base_url + link.get_attribute("href"),
+        timeout=30,
+    ).text
     assert body.splitlines()[0].startswith("seq,id,ts,event")
     assert "audit.reviewed" in body
 
@@ -215,8 +228,9 @@ def test_msl_takes_a_quiz_with_feedback_and_citations(page, site) -> None:  # ty
     assert page.locator("#learn-check").is_hidden()  # one answer per item
     for n in range(2, 6):
         page.click("#learn-next")
-        page.wait_for_function("n => document.querySelector('#learn-item').innerText.includes(`question ${n} of 5`)",
-                               arg=n)
+        page.wait_for_function(
+            "n => document.querySelector('#learn-item').innerText.includes(`question ${n} of 5`)", arg=n
+        )
         assert page.locator("#learn-verdict").count() == 0  # the previous item's feedback is gone
         answer_current_item(page)
     assert re.search(r"Done: \d of 5 correct", page.locator("#learn-feedback").inner_text())

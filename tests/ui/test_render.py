@@ -8,8 +8,16 @@ from ui import render
 
 
 def cite(n: int, quote: str, **kw: object) -> SimpleNamespace:
-    base = dict(n=n, title="Label <b>x</b>", version="3.0", page_label="page 5", section="6 ADVERSE", quote=quote,
-                source_file="label.pdf", chunk_id=f"c{n}")
+    base = dict(
+        n=n,
+        title="Label <b>x</b>",
+        version="3.0",
+        page_label="page 5",
+        section="6 ADVERSE",
+        quote=quote,
+        source_file="label.pdf",
+        chunk_id=f"c{n}",
+    )
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -39,8 +47,7 @@ def test_quote_missing_from_context_is_still_shown() -> None:
 
 
 def test_answer_block_links_each_citation_and_escapes_titles() -> None:
-    ans = SimpleNamespace(refused=False, answer="A [1]. B [2].", reason=None,
-                          citations=[cite(1, "A."), cite(2, "B.")])
+    ans = SimpleNamespace(refused=False, answer="A [1]. B [2].", reason=None, citations=[cite(1, "A."), cite(2, "B.")])
     out = render.answer(ans, {"c1": "x A. y", "c2": "B."}, "q <i>?</i>")
     assert "id='cite-1'" in out and "id='cite-2'" in out
     assert "Label &lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
