@@ -22,10 +22,25 @@ def machine() -> dict[str, Any]:
         pass
     return {
         "cpu": cpu,
+        "cpu_features": cpu_features(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+
+
+def cpu_features() -> str:
+    """The vector extensions that decide inference speed here (detected, never assumed)."""
+    try:
+        flags = set()
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        return ""
+    wanted = ["avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "avx_vnni"]
+    return " ".join(f for f in wanted if f in flags) or "no AVX2"
 
 
 def markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:

@@ -110,6 +110,7 @@ class ChunkRow(Base):
     page: Mapped[int] = mapped_column(Integer)
     section: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(10), default="text")
+    section_kind: Mapped[str] = mapped_column(String(32), default="body")
     text: Mapped[str] = mapped_column(Text)
     version: Mapped[Version] = relationship(lazy="joined")
 
@@ -130,6 +131,7 @@ class NewChunk:
     section: str
     kind: str
     text: str
+    section_kind: str = "body"
 
 
 @dataclass(frozen=True)
@@ -372,6 +374,7 @@ class Catalog:
                         page=c.page,
                         section=c.section,
                         kind=c.kind,
+                        section_kind=c.section_kind,
                         text=c.text,
                     )
                     for c in new.chunks

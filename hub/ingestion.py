@@ -177,7 +177,7 @@ class IngestionService:
                     file_name,
                     media_type,
                     parsed.page_count,
-                    [NewChunk(c.seq, c.page, c.section, c.kind, c.text) for c in chunks],
+                    [NewChunk(c.seq, c.page, c.section, c.kind, c.text, c.section_kind) for c in chunks],
                     embedder.model_id,
                     version_id,
                 )
@@ -297,7 +297,7 @@ class IngestionService:
                     record.file_name,
                     "txt",
                     1,
-                    [NewChunk(c.seq, c.page, c.section, c.kind, c.text) for c in chunks],
+                    [NewChunk(c.seq, c.page, c.section, c.kind, c.text, c.section_kind) for c in chunks],
                     embedder.model_id,
                     version_id,
                     record.key,

@@ -11,11 +11,14 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable
+from typing import Any
 from pathlib import PurePosixPath, PureWindowsPath
 
 from ingest.errors import CorruptFile, EncryptedFile, NoExtractableText, UnsafeFileName, UnsupportedFormat
 from ingest.model import Block, ParsedDocument
-from ingest.normalize import collapse_whitespace, furniture_keys, line_key, normalize_text, strip_repeated_lines
+from ingest.normalize import collapse_whitespace, furniture_keys, line_key, normalize_text
+from ingest.pdf_layout import PdfLine, order_columns, page_lines, strip_line_numbers
+from ingest.structure import drop_furniture, pdf_blocks
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +142,7 @@ def _load_pdf(data: bytes, name: str) -> ParsedDocument:
                 raise EncryptedFile(
                     "the PDF is password-protected; remove the protection and upload it again", file=name
                 )
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_layout(page) for page in reader.pages]
     except (EncryptedFile, NoExtractableText):
         raise
     except FileNotDecryptedError as exc:
@@ -150,11 +153,17 @@ def _load_pdf(data: bytes, name: str) -> ParsedDocument:
         raise CorruptFile(
             f"the PDF could not be read ({exc.__class__.__name__}); it may be damaged", file=name
         ) from exc
-    pages = strip_repeated_lines([normalize_text(p) for p in raw_pages])
-    blocks: list[Block] = []
-    for number, text in enumerate(pages, start=1):
-        blocks.extend(_blocks_from_lines(text.split("\n"), number))
+    blocks = pdf_blocks(drop_furniture(pages))
     return ParsedDocument(name, "pdf", "page", len(pages), blocks)
+
+
+def _page_layout(page: Any) -> list[PdfLine]:
+    """One page's lines in reading order, margin line numbers removed."""
+    try:
+        width = float(page.mediabox.width)
+    except (AttributeError, TypeError, ValueError):
+        width = 0.0
+    return order_columns(strip_line_numbers(page_lines(page)), width)
 
 
 def _heading_level(line: str) -> int:
@@ -242,8 +251,10 @@ def _load_pptx(data: bytes, name: str) -> ParsedDocument:
         blocks.extend(b for b in per_slide[number - 1] if not (b.kind == "list_item" and line_key(b.text) in furniture))
         if slide.has_notes_slide:
             notes = normalize_text(slide.notes_slide.notes_text_frame.text or "")
-            if notes.strip():
-                blocks.append(Block(number, "notes", collapse_whitespace(notes)))
+            # One line per notes paragraph: each is a quotable unit of its own.
+            lines = [collapse_whitespace(line) for line in notes.split("\n") if line.strip()]
+            if lines:
+                blocks.append(Block(number, "notes", "\n".join(lines)))
     return ParsedDocument(name, "pptx", "slide", count, blocks)
 
 

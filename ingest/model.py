@@ -51,6 +51,7 @@ class Chunk:
     section: str
     text: str
     kind: str = "text"
+    section_kind: str = "body"
 
     def index_text(self, title: str) -> str:
         """The text embedded and indexed: document title and section give the chunk context."""
