@@ -48,11 +48,44 @@ def eval_qa(
         console.print(f"\nreports: {json_path} {md_path}")
 
 
+def eval_answer_model(
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    realdev: Annotated[
+        Path | None, typer.Option(help="A real-document set (questions.jsonl + files), e.g. ../shared/data/realdev")
+    ] = None,
+    sample: Annotated[bool, typer.Option(help="Include the sample corpus and evals/questions.jsonl.")] = True,
+    write: Annotated[Path | None, typer.Option(help="Write the fitted model here, e.g. hub/answer_model.json")] = None,
+    data_root: Annotated[Path | None, typer.Option(help="Keep the hubs' data here (re-runs skip ingestion).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Fit the answer-support model; report leave-one-document-out quality (the held-out figures)."""
+    from evals.answer_model import run, to_markdown, write_model
+    from evals.reporting import write_report
+
+    _setup(verbose)
+    sets = []
+    if sample:
+        sets.append(("sample", Path("evals/questions.jsonl"), Path("corpus")))
+    if realdev is not None:
+        sets.append(("realdev", realdev / "questions.jsonl", realdev))
+    if not sets:
+        raise typer.BadParameter("nothing to fit on: pass --realdev DIR and/or keep --sample")
+    report = run(sets, data_root)
+    md = to_markdown(report)
+    json_path, md_path = write_report(out, "answer_model", report, md)
+    if write is not None:
+        write_model(report, write)
+    console = Console()
+    console.print(md)
+    console.print(f"\nreports: {json_path} {md_path}" + (f"\nmodel: {write}" if write else ""))
+
+
 def register(eval_app: typer.Typer, bench_app: typer.Typer, *, setup_logging: SetupLogging) -> None:
     """Attach the eval and bench commands to the hub CLI's sub-apps."""
     global _setup
     _setup = setup_logging
     eval_app.command("qa")(eval_qa)
+    eval_app.command("answer-model")(eval_answer_model)
     from evals.bench_cli import bench_ask, bench_ingest
 
     bench_app.command("ingest")(bench_ingest)

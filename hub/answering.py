@@ -1,18 +1,16 @@
-"""Extractive answers: verbatim sentences from retrieved approved chunks, each with a citation.
+"""Extractive answers: verbatim quotes from retrieved approved chunks, each with a citation.
 
-The composer never writes words of its own. It scores every sentence of the top retrieved chunks
-for support of the question, keeps the best few (verbatim, capped in length), and cites each by
-document, version and page or slide. When even the best sentence is weak support it refuses:
-"not found in approved content" is the honest answer then.
+The composer never writes words of its own. It cuts the top retrieved chunks into quotable units
+(a sentence, two neighbouring sentences, a bullet, a lead-in with its bullets, a table row with its
+header), scores each for how likely it holds the answer, quotes the best few on their own lines,
+and cites each by document, version, page or slide and section. When even the best unit is
+unlikely to hold the answer it refuses, saying what was missing.
 
-Support of a sentence combines three signals (weights and threshold calibrated on the sample
-question set, ``evals/questions.jsonl``; see docs/answering.md):
-
-* ``sentence``: cosine between the question and the sentence embedding;
-* ``chunk``: cosine between the question and the whole chunk (its context);
-* ``coverage``: idf-weighted share of the question's content terms found in the sentence, its
-  section heading or its document title. A term that no approved chunk contains carries the
-  highest idf, so a question hinging on it ("... in hidradenitis suppurativa?") loses support.
+A unit's score is a logistic model over features (:mod:`hub.support`): question-unit and
+question-chunk cosines, idf-weighted coverage of the question's terms, whether the unit holds the
+kind of fact asked for (:mod:`hub.question`), whether its section answers that kind of question,
+its retrieval rank and shape. The model is fitted by ``hub eval answer-model`` on the sample
+questions and the real development set, and judged leave-one-document-out (docs/answering.md).
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,11 +28,15 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from hub.catalog import ChunkRow
+from hub.question import KIND_WORDS, QuestionIntent, understand
 from hub.retrieval import Hit
+from hub.support import SupportModel, features
 from hub.vector_index import QueryFilters
+from ingest.sections import NOT_QUOTABLE
 from ingest.sentences import split_sentences
 
 REFUSAL_TEXT = "Not found in approved content."
+_BULLET = "\u2022"
 
 
 class Citation(BaseModel):
@@ -46,9 +48,10 @@ class Citation(BaseModel):
     source_file: str
     page: int = Field(description="1-based PDF page or slide number (1 for formats without pages).")
     page_label: str = Field(description="'page N' or 'slide N'.")
-    section: str = ""
-    quote: str = Field(description="The verbatim text the sentence came from.")
-    score: float = Field(description="Support score of the cited sentence.")
+    section: str = Field("", description="Heading path of the quoted text ('2 DOSAGE AND ADMINISTRATION > 2.1 ...').")
+    section_kind: str = Field("body", description="Kind of section (ingest.sections), e.g. dosage, clinical_studies.")
+    quote: str = Field(description="The verbatim text quoted (a table row follows its header after ' | ').")
+    score: float = Field(description="Support score of the quote (probability it holds the answer).")
     chunk_id: str
 
 
@@ -57,7 +60,8 @@ class Answer(BaseModel):
     refused: bool
     reason: str | None = None
     citations: list[Citation] = Field(default_factory=list)
-    support: float = Field(0.0, description="Support score of the best sentence.")
+    support: float = Field(0.0, description="Support score of the best quote.")
+    asked_for: str = Field("other", description="The kind of answer the question asks for (hub.question).")
     retrieved: list[dict[str, Any]] = Field(default_factory=list, description="Chunks read, with scores.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
     audit_id: str | None = Field(None, description="Id of the audit record of this answer (quote it to compliance).")
@@ -67,32 +71,22 @@ class Answer(BaseModel):
 @dataclass(frozen=True)
 class ComposerConfig:
     max_sentences: int = 3
-    max_words: int = 120
-    threshold: float = 0.55
+    max_words: int = 150
+    threshold: float = 0.5
     min_ratio: float = 0.8
-    w_sentence: float = 0.5
-    w_chunk: float = 0.2
-    w_coverage: float = 0.3
-    w_focus: float = 0.0
-
-    def score(self, sentence_cos: float, chunk_cos: float, coverage: float, focus_loss: float = 0.0) -> float:
-        return (
-            self.w_sentence * sentence_cos
-            + self.w_chunk * chunk_cos
-            + self.w_coverage * coverage
-            - self.w_focus * focus_loss
-        )
 
 
 @dataclass
-class _Candidate:
+class Candidate:
+    """One quotable unit of a retrieved chunk, with its features and support score."""
+
     hit_rank: int
+    hit: Hit
     chunk: ChunkRow
-    text: str
-    sentence_cos: float = 0.0
-    chunk_cos: float = 0.0
-    coverage: float = 0.0
-    focus_loss: float = 0.0
+    text: str  # the quote as shown (verbatim pieces; a table row after its header)
+    shape: str  # sentence | window | item | list | row
+    parts: tuple[str, ...]  # the pieces that were embedded (their mean is the unit's vector)
+    feats: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
 
 
@@ -126,24 +120,80 @@ def question_terms(question: str, index: TermIndex) -> list[str]:
     return [t for t in dict.fromkeys(index.terms(question)) if t not in stop]
 
 
-def _units(chunk: ChunkRow) -> list[str]:
-    """Sentences of a prose chunk; for a table chunk, each row with its header row."""
+# --- quotable units ----------------------------------------------------------------------------
+
+_MIN_WORDS = 4
+_WINDOW_MAX_WORDS = 70
+_LIST_MAX_WORDS = 120
+
+
+def units(chunk: ChunkRow) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The quotable units of a chunk as ``(quote, shape, embedded parts)``.
+
+    Table rows come with their header; bullets alone and, under a lead-in ("...:"), the lead-in
+    with all its bullets; sentences alone and with their neighbour in the same paragraph, so a
+    finding split over two sentences ("X reduced Y. The hazard ratio was 0.74 ...") can be quoted
+    whole.
+    """
     if chunk.kind == "table":
         rows = chunk.text.split("\n")
-        return [f"{rows[0]}\n{row}" for row in rows[1:]] or rows
-    return [s for s in split_sentences(chunk.text) if len(s.split()) >= 4]
+        if len(rows) < 2:
+            return [(rows[0], "row", (rows[0],))]
+        header = rows[0]
+        return [(f"{header} | {row}", "row", (f"{header} {row}",)) for row in rows[1:] if row.strip()]
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    lines = [ln.strip() for ln in chunk.text.split("\n") if ln.strip()]
+    lead_in: str | None = None
+    items: list[str] = []
+
+    def close_list() -> None:
+        nonlocal lead_in, items
+        if items and (lead_in or len(items) >= 2):
+            pieces = ([lead_in] if lead_in else []) + items
+            if sum(len(p.split()) for p in pieces) <= _LIST_MAX_WORDS:
+                text = (f"{lead_in} " if lead_in else "") + "; ".join(items)
+                out.append((text, "list", tuple(pieces)))
+        lead_in, items = None, []
+
+    for line in lines:
+        if line.startswith(_BULLET):
+            item = line.lstrip(_BULLET).strip()
+            if len(item.split()) >= _MIN_WORDS:
+                out.append((item, "item", (item,)))
+            if item:
+                items.append(item)
+            continue
+        close_list()
+        sentences = [x for x in split_sentences(line) if any(c.isalnum() for c in x)]
+        for i, sent in enumerate(sentences):
+            if len(sent.split()) >= _MIN_WORDS:
+                out.append((sent, "sentence", (sent,)))
+            if i + 1 < len(sentences):
+                pair = (sent, sentences[i + 1])
+                words = sum(len(p.split()) for p in pair)
+                if min(len(p.split()) for p in pair) >= 3 and words <= _WINDOW_MAX_WORDS:
+                    out.append((f"{pair[0]} {pair[1]}", "window", pair))
+        if sentences and sentences[-1].rstrip().endswith(":"):
+            lead_in = sentences[-1]
+    close_list()
+    return out
 
 
 class AnswerComposer:
     """Builds :class:`Answer` objects from retrieval hits and catalog chunks."""
 
-    def __init__(self, encoder: Any, terms: TermIndex, config: ComposerConfig) -> None:
+    def __init__(self, encoder: Any, terms: TermIndex, config: ComposerConfig, model: SupportModel) -> None:
         self.encoder = encoder
         self.terms = terms
         self.config = config
+        self.model = model
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self.cache_size = 50_000
+
+    @property
+    def threshold(self) -> float:
+        return self.model.threshold if self.model.threshold is not None else self.config.threshold
 
     def compose(
         self,
@@ -153,6 +203,7 @@ class AnswerComposer:
         chunks: dict[str, ChunkRow],
         filters: QueryFilters,
     ) -> Answer:
+        intent = understand(question)
         allowed = [
             (rank, hit, chunks[hit.chunk_id])
             for rank, hit in enumerate(hits)
@@ -166,6 +217,7 @@ class AnswerComposer:
                 "lexical": h.lexical,
                 "version_id": c.version_id,
                 "page": c.page,
+                "section_kind": c.section_kind,
             }
             for _, h, c in allowed
         ]
@@ -174,6 +226,7 @@ class AnswerComposer:
                 answer=REFUSAL_TEXT,
                 refused=True,
                 retrieved=retrieved,
+                asked_for=intent.kind,
                 reason="No approved, current content matched the question"
                 + (
                     " with the chosen filters"
@@ -182,69 +235,126 @@ class AnswerComposer:
                 )
                 + ". Rephrase it, widen the filters, or send a medical-information request.",
             )
-        candidates = self.candidates(question, query_vector, allowed)
+        candidates = self.candidates(question, query_vector, allowed, intent)
         if not candidates:
             return Answer(
                 answer=REFUSAL_TEXT,
                 refused=True,
                 retrieved=retrieved,
-                reason="The matching content holds no complete sentences to quote.",
+                asked_for=intent.kind,
+                reason="The matching content holds no complete sentences to quote (only headings, "
+                "contents or reference lists). Consider a medical-information request.",
             )
         best = candidates[0]
-        cfg = self.config
-        if best.score < cfg.threshold:
+        if best.score < self.threshold:
             return Answer(
                 answer=REFUSAL_TEXT,
                 refused=True,
                 retrieved=retrieved,
                 support=round(best.score, 4),
-                reason=(
-                    f"The closest approved content does not support an answer (support {best.score:.2f}, "
-                    f"needed {cfg.threshold:.2f}). Consider a medical-information request."
-                ),
+                asked_for=intent.kind,
+                reason=self.refusal_reason(question, intent, candidates),
             )
         chosen = self._select(candidates)
-        parts, citations = [], []
+        lines, citations = [], []
         for n, cand in enumerate(chosen, start=1):
-            parts.append(f"{cand.text} [{n}]")
+            lines.append(f"{cand.text} [{n}]")
             citations.append(_citation(n, cand))
         return Answer(
-            answer=" ".join(parts),
+            answer="\n".join(lines),
             refused=False,
             citations=citations,
             support=round(best.score, 4),
+            asked_for=intent.kind,
             retrieved=retrieved,
         )
 
-    def candidates(self, question: str, qvec: np.ndarray, allowed: list[tuple[int, Hit, ChunkRow]]) -> list[_Candidate]:
+    def refusal_reason(self, question: str, intent: QuestionIntent, candidates: list[Candidate]) -> str:
+        """Say what was missing: words the content never uses, or the kind of fact asked for."""
+        best = candidates[0]
+        missing = self.missing_terms(question)
+        where = f"'{best.chunk.version.document.title}'" + (
+            f", {best.chunk.section.split(' > ')[-1]}" if best.chunk.section else ""
+        )
+        if missing:
+            said = ", ".join(f"'{w}'" for w in missing[:4])
+            core = f"The approved content never mentions {said}, which the question hinges on."
+        elif intent.kind in KIND_WORDS and not any(c.feats.get("kind_match") for c in candidates[:10]):
+            core = (
+                f"The question asks for {KIND_WORDS[intent.kind]}; the closest approved passages "
+                f"({where}) do not give one."
+            )
+        else:
+            core = (
+                f"The closest approved passages ({where}) do not answer it "
+                f"(support {best.score:.2f}, needed {self.threshold:.2f})."
+            )
+        return core + " Consider a medical-information request."
+
+    def missing_terms(self, question: str) -> list[str]:
+        """Words of the question whose every index term is absent from approved content."""
+        out = []
+        for word in re.findall(r"[A-Za-z][\w'-]+", question):
+            tokens = self.terms.terms(word)
+            if tokens and self.terms.unknown(tokens) == set(tokens) and word.lower() not in _stopwords():
+                out.append(word)
+        return list(dict.fromkeys(out))
+
+    def candidates(
+        self,
+        question: str,
+        qvec: np.ndarray,
+        allowed: list[tuple[int, Hit, ChunkRow]],
+        intent: QuestionIntent | None = None,
+    ) -> list[Candidate]:
         """Every quotable unit of the allowed chunks with its features, best support first."""
+        intent = intent or understand(question)
         q_terms = question_terms(question, self.terms)
         idf = self.terms.idf(q_terms)
-        total = sum(idf.values())
-        candidates: list[_Candidate] = []
+        unknown = self.terms.unknown(q_terms)
+        out: list[Candidate] = []
         seen: set[str] = set()
         for rank, hit, chunk in allowed:
-            context = set(self.terms.terms(f"{chunk.version.document.title} {chunk.section}"))
-            for text in _units(chunk):
+            if chunk.section_kind in NOT_QUOTABLE:
+                continue
+            for text, shape, parts in units(chunk):
                 key = " ".join(text.lower().split())
                 if key in seen:
                     continue  # overlapping chunks repeat sentences
                 seen.add(key)
-                cand = _Candidate(rank, chunk, text, chunk_cos=hit.dense if hit.dense is not None else 0.0)
-                if total > 0:
-                    found = set(self.terms.terms(text)) | context
-                    cand.coverage = sum(w for t, w in idf.items() if t in found) / total
-                candidates.append(cand)
-        if not candidates:
+                out.append(Candidate(rank, hit, chunk, text, shape, parts))
+        if not out:
             return []
         focus = self.focus_loss(question, qvec)
-        sims = self._encode([c.text for c in candidates]) @ qvec
-        for cand, sim in zip(candidates, sims, strict=True):
-            cand.sentence_cos = float(sim)
-            cand.focus_loss = focus
-            cand.score = self.config.score(cand.sentence_cos, cand.chunk_cos, cand.coverage, focus)
-        candidates.sort(key=lambda c: (-c.score, c.hit_rank))
-        return candidates
+        pieces = list(dict.fromkeys(p for c in out for p in c.parts))
+        vectors = dict(zip(pieces, self._encode(pieces), strict=True))
+        context = {
+            c.chunk.id: set(self.terms.terms(f"{c.chunk.version.document.title} {c.chunk.section}")) for c in out
+        }
+        top_lexical = max((h.lexical or 0.0 for _, h, _ in allowed), default=0.0) or 1.0
+        top_fused = max((h.score for _, h, _ in allowed), default=0.0) or 1.0
+        for cand in out:
+            vec = np.mean([vectors[p] for p in cand.parts], axis=0)
+            norm = float(np.linalg.norm(vec)) or 1.0
+            cand.feats = features(
+                intent=intent,
+                text=cand.text,
+                shape=cand.shape,
+                section_kind=cand.chunk.section_kind,
+                sentence_cos=float(vec @ qvec) / norm,
+                chunk_cos=cand.hit.dense if cand.hit.dense is not None else 0.0,
+                fused=cand.hit.score / top_fused,
+                lexical=(cand.hit.lexical or 0.0) / top_lexical,
+                rank=cand.hit_rank,
+                unit_terms=set(self.terms.terms(cand.text)),
+                context_terms=context[cand.chunk.id],
+                idf=idf,
+                unknown=unknown,
+                focus_loss=focus,
+            )
+            cand.score = self.model.predict(cand.feats)
+        out.sort(key=lambda c: (-c.score, c.hit_rank))
+        return out
 
     def focus_loss(self, question: str, qvec: np.ndarray) -> float:
         """How much of the question's meaning rests on words the approved content never uses.
@@ -267,7 +377,7 @@ class AnswerComposer:
         return max(0.0, 1.0 - float(reduced @ qvec))
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        """Sentence vectors, cached: the same approved sentences come back across questions."""
+        """Unit vectors, cached: the same approved sentences come back across questions."""
         cache = self._vectors
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in cache]
@@ -282,7 +392,7 @@ class AnswerComposer:
                     cache[text] = vec
         return np.stack([known[t] for t in texts])
 
-    def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _select(self, candidates: list[Candidate]) -> list[Candidate]:
         cfg = self.config
         best = candidates[0]
         chosen = [best]
@@ -290,7 +400,7 @@ class AnswerComposer:
         for cand in candidates[1:]:
             if len(chosen) >= cfg.max_sentences:
                 break
-            if cand.score < cfg.min_ratio * best.score:
+            if cand.score < cfg.min_ratio * best.score or cand.score < self.threshold:
                 break
             n = len(cand.text.split())
             if words + n > cfg.max_words:
@@ -304,7 +414,7 @@ class AnswerComposer:
 
 def _redundant(a: str, b: str) -> bool:
     ta, tb = set(a.lower().split()), set(b.lower().split())
-    return len(ta & tb) / max(1, min(len(ta), len(tb))) > 0.8
+    return len(ta & tb) / max(1, min(len(ta), len(tb))) > 0.6
 
 
 def _showable(chunk: ChunkRow, filters: QueryFilters) -> bool:
@@ -312,7 +422,7 @@ def _showable(chunk: ChunkRow, filters: QueryFilters) -> bool:
     return v.is_retrievable(filters.today) and filters.matches(v.product, v.doc_type, v.therapeutic_area)
 
 
-def _citation(n: int, cand: _Candidate) -> Citation:
+def _citation(n: int, cand: Candidate) -> Citation:
     chunk = cand.chunk
     v = chunk.version
     unit = "slide" if v.media_type == "pptx" else "page"
@@ -326,6 +436,7 @@ def _citation(n: int, cand: _Candidate) -> Citation:
         page=chunk.page,
         page_label=f"{unit} {chunk.page}",
         section=chunk.section,
+        section_kind=chunk.section_kind,
         quote=cand.text,
         score=round(cand.score, 4),
         chunk_id=chunk.id,

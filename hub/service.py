@@ -22,6 +22,7 @@ from typing import Any
 
 from hub import lifecycle
 from hub.answering import Answer, AnswerComposer, ComposerConfig
+from hub.support import SupportModel
 from hub.audit import AuditEntry, AuditLog, canonical_json
 from hub.auth import Principal, UserStore
 from hub.catalog import Catalog, ChunkRow, Version, make_engine
@@ -61,10 +62,7 @@ _ANSWER_SETTINGS = (
     "answer_max_words",
     "refusal_threshold",
     "sentence_min_ratio",
-    "support_w_sentence",
-    "support_w_chunk",
-    "support_w_coverage",
-    "support_w_focus",
+    "answer_model_file",
 )
 
 
@@ -192,11 +190,8 @@ class Hub:
                 max_words=s.answer_max_words,
                 threshold=s.refusal_threshold,
                 min_ratio=s.sentence_min_ratio,
-                w_sentence=s.support_w_sentence,
-                w_chunk=s.support_w_chunk,
-                w_coverage=s.support_w_coverage,
-                w_focus=s.support_w_focus,
             ),
+            SupportModel.load(s.answer_model_file),
         )
 
     def warm_up(self) -> None:

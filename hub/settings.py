@@ -94,22 +94,23 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0, description="Weight of the dense list in fusion.")
     lexical_weight: float = Field(0.5, ge=0, description="Weight of the lexical list in fusion.")
 
-    answer_chunks: int = Field(6, ge=1, le=50, description="Top fused chunks the composer reads sentences from.")
-    answer_max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in an answer.")
-    answer_max_words: int = Field(120, ge=10, le=1000, description="Cap on answer length in words.")
+    answer_chunks: int = Field(8, ge=1, le=50, description="Top fused chunks the composer reads quotes from.")
+    answer_max_sentences: int = Field(3, ge=1, le=10, description="Most quotes in an answer.")
+    answer_max_words: int = Field(150, ge=10, le=1000, description="Cap on answer length in words.")
+    answer_model_file: Path | None = Field(
+        None,
+        description="Support model (JSON: logistic weights over hub.support.FEATURES and its refusal threshold). "
+        "Default: hub/answer_model.json, fitted by `hub eval answer-model` (docs/answering.md).",
+    )
     refusal_threshold: float = Field(
-        0.55,
-        description="Minimum support score of the best sentence; below it the hub refuses. "
-        "Calibrated on evals/questions.jsonl with `python -m evals.calibrate` (docs/answering.md).",
+        0.5,
+        ge=0,
+        le=1,
+        description="Minimum support (probability the best quote holds the answer) below which the hub refuses, "
+        "used only when the support model carries no threshold of its own.",
     )
     sentence_min_ratio: float = Field(
-        0.8, ge=0, le=1, description="Further sentences must reach this share of the best sentence's score."
-    )
-    support_w_sentence: float = Field(0.5, description="Support weight: question-sentence cosine.")
-    support_w_chunk: float = Field(0.2, description="Support weight: question-chunk cosine.")
-    support_w_coverage: float = Field(0.3, description="Support weight: idf-weighted share of question terms found.")
-    support_w_focus: float = Field(
-        0.0, description="Support penalty: question meaning resting on words the content never uses."
+        0.8, ge=0, le=1, description="Further quotes must reach this share of the best quote's support."
     )
 
     safety_terms_file: Path | None = Field(

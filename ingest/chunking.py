@@ -165,7 +165,12 @@ def chunk_document(doc: ParsedDocument, config: ChunkingConfig | None = None) ->
         section = _section_path(headings)
         kind = tracker.kind(block.kind, block.text)
         if block.kind == "notes":
-            section = f"{section} (speaker notes)" if section else "Speaker notes"
+            fits = packer.page == block.page and packer.words + len(block.text.split()) <= config.max_words
+            if doc.unit == "slide" and fits and packer.units:
+                # Notes stay with their slide (as lines of their own) when the whole slide fits.
+                section, kind = packer.section, packer.kind
+            else:
+                section = f"{section} (speaker notes)" if section else "Speaker notes"
         packer.start(block.page, section, kind)
         if block.kind == "table":
             packer.add_table(block.text)
@@ -189,8 +194,6 @@ def _mark_front_matter(chunks: list[Chunk]) -> list[Chunk]:
     if first is None or chunks[first].page > 2:
         return chunks
     return [
-        Chunk(c.seq, c.page, c.section, c.text, c.kind, "front_matter")
-        if i < first and c.section_kind == "body"
-        else c
+        Chunk(c.seq, c.page, c.section, c.text, c.kind, "front_matter") if i < first and c.section_kind == "body" else c
         for i, c in enumerate(chunks)
     ]

@@ -11,8 +11,8 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from typing import Any
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
 
 from ingest.errors import CorruptFile, EncryptedFile, NoExtractableText, UnsafeFileName, UnsupportedFormat
 from ingest.model import Block, ParsedDocument

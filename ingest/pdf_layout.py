@@ -74,7 +74,7 @@ def _line(frags: list[_Frag]) -> PdfLine:
     text = "".join(f.text for f in frags)
     weights = [len(f.text.strip()) for f in frags]
     total = sum(weights) or 1
-    dominant = max(zip(weights, range(len(frags))), key=lambda w: w[0])[1]
+    dominant = max(zip(weights, range(len(frags)), strict=True), key=lambda w: w[0])[1]
     size = frags[dominant].size
     bold = sum(w for w, f in zip(weights, frags, strict=True) if f.bold) / total
     start = frags[0]
@@ -88,7 +88,14 @@ def _merge_same_baseline(lines: list[PdfLine]) -> list[PdfLine]:
     out: list[PdfLine] = []
     for line in lines:
         prev = out[-1] if out else None
-        if prev is not None and abs(prev.y - line.y) < 0.35 * max(prev.size, 1.0) and line.x >= prev.x_end - 2 * prev.size:
+        # Only a short piece is joined ("(1.1)", a bullet glyph): two long pieces on one baseline
+        # are the two columns of a page, read apart by order_columns.
+        if (
+            prev is not None
+            and abs(prev.y - line.y) < 0.35 * max(prev.size, 1.0)
+            and line.x >= prev.x - 1
+            and min(len(prev.text.split()), len(line.text.split())) <= 3
+        ):
             sep = "" if prev.text.endswith(("(", "/")) or line.text.startswith((")", ",", ".")) else " "
             text = f"{prev.text}{sep}{line.text}"
             n_prev, n_line = len(prev.text), len(line.text)
@@ -131,7 +138,9 @@ def strip_line_numbers(lines: list[PdfLine]) -> list[PdfLine]:
             if i not in numbered:
                 out.append(line)
                 continue
-            text = pattern.sub(" ", line.text, count=1).strip() if where == "start" else pattern.sub("", line.text).strip()
+            text = (
+                pattern.sub(" ", line.text, count=1).strip() if where == "start" else pattern.sub("", line.text).strip()
+            )
             if text:
                 out.append(replace(line, text=text))
         return out
@@ -147,7 +156,9 @@ def order_columns(lines: list[PdfLine], page_width: float) -> list[PdfLine]:
     if len(lines) < 8 or page_width <= 0:
         return lines
     mid = page_width / 2
-    side = ["L" if ln.x_end <= mid + 0.02 * page_width else "R" if ln.x >= mid - 0.02 * page_width else "F" for ln in lines]
+    side = [
+        "L" if ln.x_end <= mid + 0.02 * page_width else "R" if ln.x >= mid - 0.02 * page_width else "F" for ln in lines
+    ]
     left, right = side.count("L"), side.count("R")
     if left < 4 or right < 4:
         return lines

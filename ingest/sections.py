@@ -59,7 +59,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^highlights\b"), "highlights"),
     (re.compile(r"^full prescribing information\s*:?\s*contents|^table of contents$|^contents$"), "contents"),
     (re.compile(r"^(?:boxed )?warning\s*:"), "boxed_warning"),
-    (re.compile(r"^(?:medication guide|patient information|instructions for use|patient package insert)\b"), "patient_info"),
+    (
+        re.compile(r"^(?:medication guide|patient information|instructions for use|patient package insert)\b"),
+        "patient_info",
+    ),
     (re.compile(r"^indications?\b"), "indications"),
     (re.compile(r"^dosage forms?\b"), "dosage_forms"),
     (re.compile(r"^dosage and administration|^dosing\b|^(?:recommended )?dos(?:e|age)s?\b"), "dosage"),
@@ -70,7 +73,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^use in specific populations|^specific populations"), "specific_populations"),
     (re.compile(r"^overdosage|^overdose"), "overdosage"),
     (re.compile(r"^description$"), "description"),
-    (re.compile(r"^clinical pharmacology|^pharmacokinetics|^pharmacodynamics|^mechanism of action"), "clinical_pharmacology"),
+    (
+        re.compile(r"^clinical pharmacology|^pharmacokinetics|^pharmacodynamics|^mechanism of action"),
+        "clinical_pharmacology",
+    ),
     (re.compile(r"^nonclinical toxicology"), "nonclinical_toxicology"),
     (re.compile(r"^clinical stud(?:y|ies)|^clinical trials?\b"), "clinical_studies"),
     (re.compile(r"^how supplied|^storage and handling"), "how_supplied"),

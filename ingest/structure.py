@@ -26,7 +26,9 @@ from ingest.model import Block
 from ingest.normalize import collapse_whitespace, furniture_keys, line_key, normalize_text
 from ingest.pdf_layout import PdfLine
 
-BULLET = re.compile(r"^\s*(?:[\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\uf0b7\uf0a7\u27a2\u2013\u2014]|[-*o](?=\s))\s*")
+BULLET = re.compile(
+    r"^\s*(?:[\x7f\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\uf0b7\uf0a7\u27a2\u2013\u2014]|[-*o](?=\s))\s*"
+)
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 _ROMAN = re.compile(r"^(?:[IVX]{1,5}|[A-H])\.\s+[A-Z]")
 _CAPTION = re.compile(r"^(?:Table|TABLE)\s+\d+[A-Za-z]?\b")
@@ -70,7 +72,11 @@ def drop_furniture(pages: list[list[PdfLine]], edge_lines: int = 4) -> list[list
     """Remove running headers/footers: lines at a page edge repeated (digits aside) on most pages,
     and bare page numbers at a page edge."""
     pages = [
-        [ln for i, ln in enumerate(lines) if not ((i < 2 or i >= len(lines) - edge_lines) and _PAGE_NUMBER.match(ln.text.strip()))]
+        [
+            ln
+            for i, ln in enumerate(lines)
+            if not ((i < 2 or i >= len(lines) - edge_lines) and _PAGE_NUMBER.match(ln.text.strip()))
+        ]
         for lines in pages
     ]
     if len(pages) < 3:
@@ -195,6 +201,7 @@ class _PageBuilder:
                     and self._is_heading(prev)
                     and 0 < gap <= 1.8 * self.m.gap
                     and not _NUMBERED.match(text)
+                    and _continues(prev, ln)
                 ):
                     # A heading that wraps onto a second line.
                     self.blocks[-1] = Block(self.page, "heading", _clean_heading(f"{last.text} {text}"), last.level)
@@ -241,12 +248,31 @@ class _PageBuilder:
         digits = sum(1 for w in words if _NUM.search(w))
         prose = len(words) >= 12 and digits <= 2 and _SENTENCE_END.search(text) is not None
         wordy = len(words) > 5 and digits == 0
-        if prose or wordy or _FOOTNOTE.match(text) or _NUMBERED_TITLE.match(text) or _CAPTION.match(text) or _FIGURE.match(text):
+        if (
+            prose
+            or wordy
+            or _FOOTNOTE.match(text)
+            or _NUMBERED_TITLE.match(text)
+            or _CAPTION.match(text)
+            or _FIGURE.match(text)
+        ):
             return False
         if len(self.table) > 60:
             return False
         self.table.append(text)
         return True
+
+
+_CONNECTOR = re.compile(r"\b(?:of|and|or|in|with|for|the|to|a|an|on|by|after|following|from|at|vs\.?|&|-)$", re.I)
+
+
+def _continues(prev: PdfLine, ln: PdfLine) -> bool:
+    """Is ``ln`` the second line of the heading ``prev`` (not a heading of its own)?"""
+    text, before = ln.text.strip(), prev.text.strip()
+    if _RULE_EDGES.search(text) or _RULE_EDGES.search(before) or abs(ln.size - prev.size) > 0.5:
+        return False
+    # Lower-case start, a hanging or centred second line, or a first line cut after a connector.
+    return text[:1].islower() or ln.x > prev.x + 5 or bool(_CONNECTOR.search(before))
 
 
 def _join_lines(lines: list[str]) -> str:

@@ -1,0 +1,327 @@
+"""Fit the answer-support model and judge it on documents it did not see.
+
+Every question of one or more question sets is asked of a hub holding its corpus; every quotable
+unit the composer considers is kept with its features (:mod:`hub.support`) and a label: does it
+hold the gold evidence (it sits on a gold page and holds at least half of the evidence's words,
+or is a piece of the evidence)? Then:
+
+* **leave one document out**: for each document, a logistic regression is fitted on the units of
+  every question about the *other* documents, and the held-out document's questions are answered
+  with it: the quotes it would choose are scored with the QA eval's measures (page hit, evidence
+  quoted, false refusals). Unanswerable questions are held out with the document their best
+  retrieved passage comes from. The refusal threshold of each fold is chosen without the fold
+  too (nested: from held-out scores of the other documents), for at most ``max_false_refusal``
+  false refusals;
+* the **shipped model** is then fitted on everything and its threshold chosen from the
+  leave-one-document-out scores; ``--write`` stores it as ``hub/answer_model.json``.
+
+Only the leave-one-document-out figures say how the hub does on documents nobody tuned it on.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evals.qa import Question, _tokens, artefact_numbers, holds_evidence, load_corpus, load_questions
+from evals.reporting import machine, markdown_table
+
+MAX_FALSE_REFUSAL = 0.05
+
+
+@dataclass
+class Unit:
+    feats: list[float]
+    label: int
+    source_file: str
+    page: int
+    text: str
+    hit_rank: int
+
+
+@dataclass
+class Asked:
+    question: Question
+    set_name: str
+    group: str  # the document it is held out with
+    units: list[Unit] = field(default_factory=list)
+    noise: set[str] = field(default_factory=set)
+
+
+def _label(q: Question, source_file: str, page: int, text: str) -> int:
+    if not q.answerable or not q.evidence or source_file != q.source_file or page not in q.pages:
+        return 0
+    gold = _tokens(q.evidence)
+    got = _tokens(text)
+    if not gold or not got:
+        return 0
+    gold_set, got_set = set(gold), set(got)
+    inside = sum(t in got_set for t in gold) / len(gold)
+    piece = sum(t in gold_set for t in got) / len(got)
+    return int(inside >= 0.5 or (piece >= 0.8 and len(got) >= 6))
+
+
+def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
+    """Ask each question up to the composer's candidates; keep every unit's features and label."""
+    from evals.qa import _page_text_reader
+    from hub.support import FEATURES
+    from hub.vector_index import QueryFilters
+
+    page_text = _page_text_reader(hub)
+    composer = hub.composer()
+    out = []
+    for q in questions:
+        filters = QueryFilters(hub.clock())
+        retrieval = hub.retriever.retrieve(q.question, filters, k=hub.settings.answer_chunks)
+        chunks = hub.catalog.chunks(h.chunk_id for h in retrieval.hits)
+        allowed = [(r, h, chunks[h.chunk_id]) for r, h in enumerate(retrieval.hits) if h.chunk_id in chunks]
+        vector = retrieval.query_vector
+        if vector is None:
+            vector = hub.embedder().encode_query(q.question)
+        cands = composer.candidates(q.question, vector, allowed) if allowed else []
+        group = q.source_file or (cands[0].chunk.version.source_file if cands else "none")
+        asked = Asked(q, set_name, f"{set_name}:{group}")
+        if q.answerable and q.evidence and q.page is not None:
+            text = page_text(q.source_file or "", q.page)
+            if text:
+                asked.noise = artefact_numbers(q.evidence, text)
+        for c in cands:
+            v = c.chunk.version
+            asked.units.append(
+                Unit(
+                    [float(c.feats[name]) for name in FEATURES],
+                    _label(q, v.source_file, c.chunk.page, c.text),
+                    v.source_file,
+                    c.chunk.page,
+                    c.text,
+                    c.hit_rank,
+                )
+            )
+        out.append(asked)
+    return out
+
+
+def _fit(asked: list[Asked]) -> tuple[np.ndarray, float] | None:
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([u.feats for a in asked for u in a.units])
+    y = np.array([u.label for a in asked for u in a.units])
+    if len(x) == 0 or y.min() == y.max():
+        return None
+    model = LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000)
+    model.fit(x, y)
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def _scores(params: tuple[np.ndarray, float], a: Asked) -> np.ndarray:
+    if not a.units:
+        return np.zeros(0)
+    w, b = params
+    z = np.array([u.feats for u in a.units]) @ w + b
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def _threshold(best_answerable: list[float], max_false_refusal: float) -> float:
+    """The highest threshold that refuses at most ``max_false_refusal`` of answerable questions."""
+    if not best_answerable:
+        return 0.5
+    ranked = sorted(best_answerable)
+    allowed = int(np.floor(max_false_refusal * len(ranked)))
+    return float(ranked[allowed]) - 1e-6
+
+
+def _compose(a: Asked, scores: np.ndarray, threshold: float, max_quotes: int = 3, min_ratio: float = 0.8) -> dict:
+    """The answer the composer would give with these scores (same selection rule as the hub)."""
+    from hub.answering import _redundant
+
+    order = np.argsort(-scores, kind="stable") if len(scores) else np.array([], dtype=int)
+    best = float(scores[order[0]]) if len(order) else 0.0
+    refused = not len(order) or best < threshold
+    chosen: list[Unit] = []
+    if not refused:
+        words = 0
+        for i in order:
+            u = a.units[int(i)]
+            s = float(scores[int(i)])
+            if chosen and (s < min_ratio * best or s < threshold or len(chosen) >= max_quotes):
+                break
+            n = len(u.text.split())
+            if chosen and words + n > 150:
+                continue
+            if any(_redundant(u.text, c.text) for c in chosen):
+                continue
+            chosen.append(u)
+            words += n
+    q = a.question
+    row: dict[str, Any] = {"id": q.id, "set": a.set_name, "group": a.group, "refused": refused, "support": best}
+    if q.answerable:
+        row["page_hit"] = any(u.source_file == q.source_file and u.page in q.pages for u in chosen)
+        row["evidence_quoted"] = bool(q.evidence) and any(holds_evidence(q.evidence, u.text) for u in chosen)
+        row["evidence_quoted_clean"] = bool(q.evidence) and any(
+            holds_evidence(q.evidence, u.text, ignore_numbers=a.noise) for u in chosen
+        )
+        row["false_refusal"] = refused
+    else:
+        row["correct_refusal"] = refused
+        row["near_miss"] = q.near_miss
+    return row
+
+
+def _summary(rows: list[dict]) -> dict[str, Any]:
+    ans = [r for r in rows if "page_hit" in r]
+    un = [r for r in rows if "correct_refusal" in r]
+    near = [r for r in un if r.get("near_miss")]
+
+    def share(items: list[dict], key: str) -> float | None:
+        return round(sum(bool(r[key]) for r in items) / len(items), 4) if items else None
+
+    return {
+        "questions": len(rows),
+        "page_hit": share(ans, "page_hit"),
+        "evidence_quoted": share(ans, "evidence_quoted"),
+        "evidence_quoted_clean": share(ans, "evidence_quoted_clean"),
+        "false_refusal": share(ans, "false_refusal"),
+        "correct_refusal": share(un, "correct_refusal"),
+        "correct_refusal_near_miss": share(near, "correct_refusal"),
+    }
+
+
+def leave_one_document_out(asked: list[Asked], max_false_refusal: float = MAX_FALSE_REFUSAL) -> dict[str, Any]:
+    groups = sorted({a.group for a in asked})
+    rows: list[dict] = []
+    oof_best: dict[str, float] = {}
+    for held in groups:
+        train = [a for a in asked if a.group != held]
+        params = _fit(train)
+        if params is None:
+            continue
+        # Nested: the fold's threshold comes from held-out scores of the other documents only.
+        inner_best: list[float] = []
+        for other in sorted({a.group for a in train}):
+            inner = _fit([a for a in train if a.group != other])
+            if inner is None:
+                continue
+            for a in train:
+                if a.group == other and a.question.answerable:
+                    s = _scores(inner, a)
+                    inner_best.append(float(s.max()) if len(s) else 0.0)
+        threshold = _threshold(inner_best, max_false_refusal)
+        for a in asked:
+            if a.group != held:
+                continue
+            s = _scores(params, a)
+            oof_best[a.question.id + "@" + a.set_name] = float(s.max()) if len(s) else 0.0
+            row = _compose(a, s, threshold)
+            row["threshold"] = round(threshold, 4)
+            rows.append(row)
+    by_set: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_set[r["set"]].append(r)
+    return {
+        "summary": {name: _summary(items) for name, items in sorted(by_set.items())},
+        "by_group": {g: _summary([r for r in rows if r["group"] == g]) for g in groups},
+        "rows": rows,
+        "oof_best": oof_best,
+    }
+
+
+def fit_final(asked: list[Asked], lodo: dict[str, Any], max_false_refusal: float = MAX_FALSE_REFUSAL) -> dict:
+    from hub.support import FEATURES
+
+    params = _fit(asked)
+    if params is None:
+        raise RuntimeError("no positive or no negative units: cannot fit the answer model")
+    answerable_best = [
+        lodo["oof_best"][a.question.id + "@" + a.set_name]
+        for a in asked
+        if a.question.answerable and a.question.id + "@" + a.set_name in lodo["oof_best"]
+    ]
+    w, b = params
+    return {
+        "weights": {name: round(float(v), 6) for name, v in zip(FEATURES, w, strict=True)},
+        "bias": round(b, 6),
+        "threshold": round(_threshold(answerable_best, max_false_refusal), 4),
+        "source": "fitted by `hub eval answer-model` on "
+        + ", ".join(sorted({a.set_name for a in asked}))
+        + f" ({sum(len(a.units) for a in asked)} units, {len(asked)} questions)",
+    }
+
+
+def run(
+    sets: list[tuple[str, Path, Path]], data_root: Path | None = None, max_false_refusal: float = MAX_FALSE_REFUSAL
+) -> dict[str, Any]:
+    """``sets``: (name, questions file, corpus folder). Hubs are built in throw-away folders."""
+    from hub.service import Hub
+    from hub.settings import Settings
+    from hub.support import SupportModel
+
+    asked: list[Asked] = []
+    ingest: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="hub-answer-model-") as tmp:
+        for name, questions_file, corpus in sets:
+            root = (data_root or Path(tmp)) / name
+            hub = Hub(Settings(data_dir=root))
+            ingest[name] = load_corpus(hub, corpus)
+            hub.warm_up()
+            # Features do not depend on the model; the fallback keeps candidate order deterministic.
+            hub.composer().model = SupportModel.fallback()
+            asked.extend(collect(hub, load_questions(questions_file), name))
+    lodo = leave_one_document_out(asked, max_false_refusal)
+    model = fit_final(asked, lodo, max_false_refusal)
+    positives = sum(u.label for a in asked for u in a.units)
+    return {
+        "lodo": {k: v for k, v in lodo.items() if k != "oof_best"},
+        "model": model,
+        "units": sum(len(a.units) for a in asked),
+        "positives": positives,
+        "answerable_without_positive": sorted(
+            a.question.id for a in asked if a.question.answerable and not any(u.label for u in a.units)
+        ),
+        "ingest": ingest,
+        "machine": machine(),
+        "max_false_refusal": max_false_refusal,
+    }
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    s = report["lodo"]["summary"]
+    cols = [
+        "questions",
+        "page_hit",
+        "evidence_quoted",
+        "evidence_quoted_clean",
+        "false_refusal",
+        "correct_refusal",
+        "correct_refusal_near_miss",
+    ]
+    lines = [
+        "# Answer-support model: leave one document out",
+        "",
+        f"{report['units']} units ({report['positives']} holding gold evidence). Answerable questions whose "
+        f"retrieved passages hold no gold evidence at all (a retrieval miss no model can fix): "
+        f"{', '.join(report['answerable_without_positive']) or 'none'}.",
+        "",
+        markdown_table([{"set": k, **v} for k, v in s.items()], ["set", *cols]),
+        "",
+        "## Per held-out document",
+        "",
+        markdown_table([{"group": k, **v} for k, v in report["lodo"]["by_group"].items()], ["group", *cols]),
+        "",
+        f"Shipped model threshold {report['model']['threshold']} (at most {report['max_false_refusal']:.0%} "
+        "false refusals on held-out scores).",
+        "",
+        "| feature | weight |",
+        "|---|---|",
+        *(f"| {k} | {v:+.3f} |" for k, v in report["model"]["weights"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def write_model(report: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(report["model"], indent=2) + "\n", encoding="utf-8")

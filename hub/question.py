@@ -1,0 +1,193 @@
+"""What a question asks for: the kind of answer, and the constraints an answer must meet.
+
+General rules over the question's wording, never per document: "what dose" asks for a dose or
+regimen, "how many"/"what percentage" for a rate or count, "did X reduce" for a result or effect
+estimate, "how long"/"how quickly" for a time or duration, "who should not" for a
+contraindication. The answer composer prefers quotable text that holds that kind of fact
+(:func:`holds_kind`) and, in a label, text from the section that answers it
+(:data:`KIND_SECTIONS`); it refuses, naming what is missing, when nothing does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ANSWER_KINDS = (
+    "dose",
+    "contraindication",
+    "adverse_reaction",
+    "interaction",
+    "rate",
+    "result",
+    "time",
+    "mechanism",
+    "population",
+    "procedure",
+    "yes_no",
+    "definition",
+    "other",
+)
+
+# Ordered: the first matching rule names the kind (more specific rules first).
+_KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "contraindication",
+        re.compile(r"contraindicat|should not (?:take|get|use|receive|be given)|must not|who can'?t|not be used in"),
+    ),
+    (
+        "interaction",
+        re.compile(r"interact|co-?administ|concomitant|together with|combined with|inhibitors?\b|inducers?\b"),
+    ),
+    (
+        "adverse_reaction",
+        re.compile(r"adverse|side effects?|most common (?:reactions?|events?)|toxicit|safety profile"),
+    ),
+    (
+        "dose",
+        re.compile(
+            r"\bdos(?:e|es|age|ing)\b|how much|titrat|start(?:ed|ing)? (?:on|at)|initiat|maintenance|regimen|"
+            r"\bmg\b|how (?:should|do) (?:i|we|you)? ?(?:give|take|administer)"
+        ),
+    ),
+    (
+        "time",
+        re.compile(
+            r"how (?:long|quickly|soon|fast|often)|when (?:should|must|does|do|is|are|can)|within how|"
+            r"half-?life|duration|deadline|how many (?:days|weeks|months|hours|years)|timeline|time frame"
+        ),
+    ),
+    (
+        "rate",
+        re.compile(
+            r"how many|how often|what (?:percent|proportion|share|fraction)|incidence|\brate\b|frequen|percentage|number of"
+        ),
+    ),
+    (
+        "result",
+        re.compile(
+            r"\bresult|reduc(?:e|ed|tion)|hazard ratio|efficacy|effect(?:ive|iveness)?\b|outcome|endpoint|"
+            r"superior|non-?inferior|\bshow(?:ed|n)?\b|benefit|difference|compared|versus|\bvs\.?\b|improv|response"
+        ),
+    ),
+    ("mechanism", re.compile(r"mechanism|how does .* work|works? by|mode of action|pathway|why does|target")),
+    (
+        "population",
+        re.compile(
+            r"\bwho\b|pediatric|paediatric|children|elderly|geriatric|pregnan|lactat|breast-?feed|renal|hepatic|impairment"
+        ),
+    ),
+    (
+        "procedure",
+        re.compile(r"how (?:should|do|does|can|is|are)|what (?:steps|should)|process|procedure|submit|required to"),
+    ),
+    (
+        "definition",
+        re.compile(r"^what (?:is|are|does) (?:an? |the )?[\w\s-]{1,40}\??$|\bdefin|\bmeaning of\b|stand for"),
+    ),
+    ("yes_no", re.compile(r"^(?:is|are|does|do|can|should|was|were|did|has|have|will|may|must)\b")),
+]
+
+# Section kinds (ingest.sections) that answer each kind of question in a label.
+KIND_SECTIONS: dict[str, frozenset[str]] = {
+    "dose": frozenset({"dosage", "dosage_forms"}),
+    "contraindication": frozenset({"contraindications"}),
+    "adverse_reaction": frozenset({"adverse_reactions", "warnings"}),
+    "interaction": frozenset({"drug_interactions", "clinical_pharmacology"}),
+    "population": frozenset({"specific_populations", "dosage"}),
+    "mechanism": frozenset({"clinical_pharmacology", "introduction", "discussion"}),
+    "result": frozenset({"clinical_studies", "results", "abstract", "slide_table"}),
+    "rate": frozenset({"adverse_reactions", "clinical_studies", "results", "slide_table"}),
+    "time": frozenset({"dosage", "clinical_pharmacology"}),
+}
+_NUM = r"\d+(?:[.,]\d+)?"
+_DOSE_UNIT = re.compile(rf"{_NUM}\s*(?:mg|mcg|µg|g|ml|mL|units?|IU|mg/kg|mg/m2|mg/day)\b", re.IGNORECASE)
+_PERCENT = re.compile(rf"{_NUM}\s*%|\bpercent\b|\b{_NUM}\s*(?:of|in)\s*{_NUM}\b|\bn\s*=\s*\d", re.IGNORECASE)
+_EFFECT = re.compile(
+    r"hazard ratio|\bHR\b|odds ratio|relative risk|\bRR\b|95%\s*CI|confidence interval|p\s*[<=>]\s*0?\.\d|"
+    r"\bp-?value|reduc\w+|superior|non-?inferior|difference|significant",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    rf"{_NUM}\s*(?:-|to)?\s*(?:{_NUM}\s*)?(?:seconds?|minutes?|min|hours?|hrs?|h|days?|weeks?|wk|months?|years?)\b|"
+    r"\b(?:once|twice|three times) (?:daily|weekly|a day|a week)\b|\bhalf-?life\b|\b(?:one|two|three|four|five|six|"
+    r"seven|ten|fifteen|thirty|sixty|ninety)\b(?: \(\d+\))? (?:\w+ )?(?:days|weeks|months|years|hours)",
+    re.IGNORECASE,
+)
+_CONTRA = re.compile(
+    r"contraindicat|do not (?:use|take|give)|should not be (?:used|given|taken)|must not", re.IGNORECASE
+)
+_MECH = re.compile(
+    r"inhibit|bind|receptor|agonist|antagonist|block|mechanism|pathway|activat|mediat|express", re.IGNORECASE
+)
+_ADVERSE = re.compile(r"adverse|reactions?|nausea|vomit|diarrh|bleed|rash|headache|incidence|\d\s*%", re.IGNORECASE)
+_INTERACT = re.compile(
+    r"inhibitor|inducer|concomitant|coadminist|co-administ|interact|increase[sd]? (?:the )?(?:exposure|levels?|concentration)|avoid",
+    re.IGNORECASE,
+)
+_POP = re.compile(
+    r"patients? (?:with|who|aged|older|younger)|pediatric|children|adults?|elderly|geriatric|pregnan|lactat|years of age|renal|hepatic|weigh",
+    re.IGNORECASE,
+)
+_STEPS = re.compile(r"should|must|submit|include|provide|request|notify|within|required|may", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QuestionIntent:
+    """The answer kind a question asks for and the constraints it names."""
+
+    kind: str
+    numbers: tuple[str, ...] = field(default_factory=tuple)  # figures the question names ("58 kg", "82")
+    comparative: bool = False  # asks to compare with something ("versus", "compared with")
+
+    @property
+    def sections(self) -> frozenset[str]:
+        return KIND_SECTIONS.get(self.kind, frozenset())
+
+
+def understand(question: str) -> QuestionIntent:
+    """Classify a question by the first matching rule of :data:`_KIND_RULES`."""
+    q = " ".join(question.lower().split())
+    kind = next((k for k, pattern in _KIND_RULES if pattern.search(q)), "other")
+    numbers = tuple(dict.fromkeys(re.findall(r"\d+(?:[.,]\d+)?", q)))
+    comparative = bool(re.search(r"\bversus\b|\bvs\.?\b|compared (?:with|to)|head-to-head|better than|than\b", q))
+    return QuestionIntent(kind, numbers, comparative)
+
+
+def holds_kind(kind: str, text: str) -> bool:
+    """Does ``text`` hold the kind of fact the question asks for (a dose, a rate, a duration...)?"""
+    if kind == "dose":
+        return bool(_DOSE_UNIT.search(text))
+    if kind == "rate":
+        return bool(_PERCENT.search(text)) or bool(re.search(r"\b\d+\b", text))
+    if kind == "result":
+        return bool(_EFFECT.search(text)) or bool(_PERCENT.search(text))
+    if kind == "time":
+        return bool(_TIME.search(text))
+    if kind == "contraindication":
+        return bool(_CONTRA.search(text))
+    if kind == "mechanism":
+        return bool(_MECH.search(text))
+    if kind == "adverse_reaction":
+        return bool(_ADVERSE.search(text))
+    if kind == "interaction":
+        return bool(_INTERACT.search(text))
+    if kind == "population":
+        return bool(_POP.search(text))
+    if kind == "procedure":
+        return bool(_STEPS.search(text))
+    return True
+
+
+KIND_WORDS = {
+    "dose": "a dose or regimen",
+    "contraindication": "a contraindication",
+    "adverse_reaction": "adverse reactions",
+    "interaction": "a drug interaction",
+    "rate": "a rate or count",
+    "result": "a result or effect estimate",
+    "time": "a time or duration",
+    "mechanism": "a mechanism",
+    "population": "the population asked about",
+    "procedure": "the procedure asked about",
+}

@@ -1,0 +1,143 @@
+"""Support of a quotable unit: features, and the fitted model that turns them into a probability.
+
+The features are computed the same way at answer time and when the model is fitted
+(``evals/answer_model.py``), so the shipped coefficients (``hub/answer_model.json``) mean the same
+thing in both places. Everything here is cheap arithmetic on values the composer already has.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.question import QuestionIntent, holds_kind
+from ingest.sections import PATIENT_FACING
+
+FEATURES = (
+    "sentence_cos",
+    "chunk_cos",
+    "fused",
+    "lexical",
+    "rank_inv",
+    "coverage",
+    "unit_coverage",
+    "focus_loss",
+    "unknown_share",
+    "kind_match",
+    "kind_specific",
+    "section_match",
+    "highlights",
+    "patient",
+    "shape_window",
+    "shape_item",
+    "shape_list",
+    "shape_row",
+    "words_log",
+    "has_number",
+    "q_numbers",
+    "comparative_gap",
+)
+DEFAULT_MODEL_PATH = Path(__file__).with_name("answer_model.json")
+
+
+def features(
+    *,
+    intent: QuestionIntent,
+    text: str,
+    shape: str,
+    section_kind: str,
+    sentence_cos: float,
+    chunk_cos: float,
+    fused: float,
+    lexical: float,
+    rank: int,
+    unit_terms: set[str],
+    context_terms: set[str],
+    idf: Mapping[str, float],
+    unknown: set[str],
+    focus_loss: float,
+) -> dict[str, float]:
+    """The feature vector of one unit (see :data:`FEATURES` for the order used by the model)."""
+    total = sum(idf.values())
+    found = unit_terms | context_terms
+    coverage = sum(w for t, w in idf.items() if t in found) / total if total else 0.0
+    unit_coverage = sum(w for t, w in idf.items() if t in unit_terms) / total if total else 0.0
+    unknown_share = sum(w for t, w in idf.items() if t in unknown) / total if total else 0.0
+    specific = intent.kind not in ("other", "yes_no", "definition")
+    kind_match = holds_kind(intent.kind, text)
+    numbers_hit = 0.0
+    if intent.numbers:
+        numbers_hit = sum(1 for n in intent.numbers if n in text) / len(intent.numbers)
+    return {
+        "sentence_cos": sentence_cos,
+        "chunk_cos": chunk_cos,
+        "fused": fused,
+        "lexical": lexical,
+        "rank_inv": 1.0 / (1 + rank),
+        "coverage": coverage,
+        "unit_coverage": unit_coverage,
+        "focus_loss": focus_loss,
+        "unknown_share": unknown_share,
+        "kind_match": float(kind_match),
+        "kind_specific": float(specific and kind_match),
+        "section_match": float(section_kind in intent.sections),
+        "highlights": float(section_kind == "highlights"),
+        "patient": float(section_kind in PATIENT_FACING),
+        "shape_window": float(shape == "window"),
+        "shape_item": float(shape == "item"),
+        "shape_list": float(shape == "list"),
+        "shape_row": float(shape == "row"),
+        "words_log": math.log1p(len(text.split())) / 5,
+        "has_number": float(any(ch.isdigit() for ch in text)),
+        "q_numbers": numbers_hit,
+        "comparative_gap": float(intent.comparative and unknown_share > 0),
+    }
+
+
+@dataclass(frozen=True)
+class SupportModel:
+    """Logistic regression over :data:`FEATURES`: P(the unit holds the answer).
+
+    ``threshold`` is the refusal threshold chosen with the model (leave-one-document-out, for a
+    bounded false-refusal rate); None leaves it to settings.
+    """
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float | None = None
+    source: str = ""
+
+    def predict(self, feats: Mapping[str, float]) -> float:
+        z = self.bias + sum(w * feats.get(name, 0.0) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> dict[str, object]:
+        return {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "source": self.source}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, object]) -> SupportModel:
+        weights = {str(k): float(v) for k, v in dict(raw["weights"]).items()}  # type: ignore[call-overload]
+        unknown = set(weights) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"answer model has unknown features: {sorted(unknown)}")
+        threshold = raw.get("threshold")
+        return cls(
+            weights, float(raw["bias"]), None if threshold is None else float(threshold), str(raw.get("source", ""))
+        )  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> SupportModel:
+        """The fitted model shipped with the hub (or one at ``path``)."""
+        path = path or DEFAULT_MODEL_PATH
+        if not path.exists():
+            return cls.fallback()
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def fallback(cls) -> SupportModel:
+        """Hand-set weights used only when no fitted model is present (a fresh checkout before
+        ``hub eval answer-model`` has written one): similarity and term coverage."""
+        return cls({"sentence_cos": 4.0, "chunk_cos": 2.0, "coverage": 3.0, "kind_match": 1.0}, -5.0, 0.5, "fallback")
