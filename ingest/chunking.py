@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.model import Chunk, ParsedDocument
-from ingest.sections import SectionTracker
+from ingest.sections import SectionTracker, section_numbering
 from ingest.sentences import split_sentences
 
 BULLET_MARK = "\u2022 "
@@ -150,6 +150,7 @@ def chunk_document(doc: ParsedDocument, config: ChunkingConfig | None = None) ->
     config = config or ChunkingConfig()
     packer = _Packer(config)
     tracker = SectionTracker(doc.unit)
+    tracker.numbering = section_numbering([b.text for b in doc.blocks if b.kind != "heading"])
     headings: dict[int, str] = {}
     current_page = 0
     for block in doc.blocks:
@@ -159,7 +160,7 @@ def chunk_document(doc: ParsedDocument, config: ChunkingConfig | None = None) ->
         if block.kind == "heading":
             headings = {lvl: txt for lvl, txt in headings.items() if lvl < block.level}
             headings[block.level] = block.text
-            tracker.heading(block.text, block.level)
+            tracker.heading(block.text, block.level, block.page)
             packer.start(block.page, _section_path(headings), tracker.kind("paragraph"))
             continue
         section = _section_path(headings)

@@ -99,12 +99,40 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 # Kinds that, once entered, hold for every later heading until a heading of a new part: a
 # label's patient leaflet uses headings like "What is X?", a reference list has none.
 _PARTS = frozenset({"highlights", "contents", "patient_info", "references", "back_matter"})
+_DOT_LEADER = re.compile(r"\.{4,}|\u2026{2,}|(?:\. ){3,}")
 _NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,5}|[A-H])[.)]?\s+")
 _FRONT_MATTER_LINE = re.compile(
     r"^(?:received|accepted|revised|published|submitted|copyright|\u00a9|correspond|e-?mail|doi\b|"
     r"how to cite|academic editor|open access|distributed under|licen[cs]ed under|keywords|subjects)",
     re.IGNORECASE,
 )
+
+
+_LEADING_SECTION = re.compile(r"^(\d{1,2})(?:\.\d{1,2})+\s+[A-Z]")
+# A US label cites its own sections: "[see Warnings and Precautions (5.2)]".
+_CROSS_REF = re.compile(r"\[see ([A-Za-z][A-Za-z ,&/-]{3,60}?)\s*\((\d{1,2})(?:\.\d{1,2})?", re.IGNORECASE)
+
+
+def section_numbering(texts: list[str]) -> dict[int, str]:
+    """Section number -> kind, learnt from a label's cross-references to its own sections.
+
+    Some label prints drop the top-level titles ("5 WARNINGS AND PRECAUTIONS") and keep only
+    "5.2 Tendinitis ..."; the text still says "[see Warnings and Precautions (5.2)]", which
+    tells what section 5 is. A number needs two agreeing references to count.
+    """
+    votes: dict[int, dict[str, int]] = {}
+    for text in texts:
+        for title, number in _CROSS_REF.findall(text):
+            kind = heading_kind(title)
+            if kind is not None and kind not in _PARTS:
+                per = votes.setdefault(int(number), {})
+                per[kind] = per.get(kind, 0) + 1
+    out = {}
+    for number, per in votes.items():
+        kind, n = max(per.items(), key=lambda kv: kv[1])
+        if n >= 2:
+            out[number] = kind
+    return out
 
 
 def heading_kind(heading: str) -> str | None:
@@ -134,11 +162,13 @@ class SectionTracker:
     unit: str = "page"
     part: str | None = None
     kinds: dict[int, str] | None = None
+    part_page: int = 0
+    numbering: dict[int, str] | None = None  # section number -> kind, from the document's own cross-references
 
     def __post_init__(self) -> None:
         self.kinds = {}
 
-    def heading(self, text: str, level: int) -> None:
+    def heading(self, text: str, level: int, page: int = 0) -> None:
         assert self.kinds is not None
         kind = heading_kind(text)
         low = text.strip().lower()
@@ -147,13 +177,22 @@ class SectionTracker:
             return
         if kind in _PARTS:
             self.part = kind
+            self.part_page = page
             self.kinds = {}
             return
-        if self.part == "contents" and kind is not None:
-            return  # the contents list repeats every section title
+        if self.part == "contents":
+            # The contents list repeats every section title (with dot leaders, or numbered); it
+            # ends at a heading on a later page that is neither.
+            if _DOT_LEADER.search(text) or kind is not None or page <= self.part_page:
+                return
+            self.part = None
         if self.part in ("references", "back_matter") and kind not in (None, *_PARTS):
             self.part = None  # e.g. an appendix "Methods" after the references
         self.kinds = {lvl: k for lvl, k in self.kinds.items() if lvl < level}
+        if kind is None and self.numbering:
+            number = _LEADING_SECTION.match(text.strip())
+            if number is not None:
+                kind = self.numbering.get(int(number.group(1)))
         if kind is not None:
             if self.part == "highlights":
                 return

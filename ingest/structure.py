@@ -297,6 +297,19 @@ def _promote_run_in_headings(blocks: list[Block]) -> list[Block]:
             parent = b.level
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         words = b.text.split()
+        numbered = _NUMBERED.match(b.text)
+        if (
+            b.kind == "paragraph"
+            and numbered
+            and len(words) <= 12
+            and not b.text.rstrip().endswith((".", ";", ","))
+            and b.text[numbered.end(1) :].strip()[:1].isupper()
+            and sum(1 for w in words[1:] if _NUM.search(w)) == 0
+        ):
+            # "1.11 Urinary Tract Infections" set in the body font: numbering makes it a heading.
+            parent = numbered.group(1).count(".") + 1
+            out.append(Block(b.page, "heading", b.text, parent))
+            continue
         if (
             b.kind == "paragraph"
             and nxt is not None
