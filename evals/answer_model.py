@@ -77,10 +77,8 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
     composer = hub.composer()
     out = []
     for q in questions:
-        filters = QueryFilters(hub.clock())
-        retrieval = hub.retriever.retrieve(q.question, filters, k=hub.settings.answer_chunks)
-        chunks = hub.catalog.chunks(h.chunk_id for h in retrieval.hits)
-        allowed = [(r, h, chunks[h.chunk_id]) for r, h in enumerate(retrieval.hits) if h.chunk_id in chunks]
+        retrieval, hits, chunks = hub.passages(q.question, QueryFilters(hub.clock()))
+        allowed = [(r, h, chunks[h.chunk_id]) for r, h in enumerate(hits) if h.chunk_id in chunks]
         vector = retrieval.query_vector
         if vector is None:
             vector = hub.embedder().encode_query(q.question)

@@ -145,6 +145,9 @@ def units(chunk: ChunkRow) -> list[tuple[str, str, tuple[str, ...]]]:
     lines = [ln.strip() for ln in chunk.text.split("\n") if ln.strip()]
     lead_in: str | None = None
     items: list[str] = []
+    # Slide bullets are terse ("MIT license chosen"): shorter lines still make a quote.
+    min_words = 3 if chunk.version.media_type == "pptx" else _MIN_WORDS
+    previous: str | None = None  # the last sentence of the previous line, for windows across lines
 
     def close_list() -> None:
         nonlocal lead_in, items
@@ -157,16 +160,23 @@ def units(chunk: ChunkRow) -> list[tuple[str, str, tuple[str, ...]]]:
 
     for line in lines:
         if line.startswith(_BULLET):
+            previous = None
             item = line.lstrip(_BULLET).strip()
-            if len(item.split()) >= _MIN_WORDS:
+            if len(item.split()) >= min_words:
                 out.append((item, "item", (item,)))
             if item:
                 items.append(item)
             continue
         close_list()
         sentences = [x for x in split_sentences(line) if any(c.isalnum() for c in x)]
+        if previous is not None and sentences:
+            pair = (previous, sentences[0])
+            if min(len(p.split()) for p in pair) >= 2 and sum(len(p.split()) for p in pair) <= _WINDOW_MAX_WORDS:
+                out.append((f"{pair[0]} {pair[1]}", "window", pair))
+        previous = sentences[-1] if sentences else None
         for i, sent in enumerate(sentences):
-            if len(sent.split()) >= _MIN_WORDS:
+            # A lead-in ("... the following conditions:") is quoted with its bullets, never alone.
+            if len(sent.split()) >= min_words and not sent.rstrip().endswith(":"):
                 out.append((sent, "sentence", (sent,)))
             if i + 1 < len(sentences):
                 pair = (sent, sentences[i + 1])

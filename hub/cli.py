@@ -175,15 +175,17 @@ def ask(
         err.print(f"[red]error:[/] {exc.message}")
         raise typer.Exit(2) from exc
     if as_json:
-        sys.stdout.write(answer.model_dump_json(include={"answer", "refused", "reason", "citations", "support"}) + "\n")
+        sys.stdout.write(
+            answer.model_dump_json(include={"answer", "refused", "reason", "citations", "support", "asked_for"}) + "\n"
+        )
         return
     if answer.refused:
         out.print(f"[yellow]{answer.answer}[/]\n{answer.reason}")
         return
-    out.print(answer.answer + "\n")
+    out.print(answer.answer + "\n", markup=False)
     for c in answer.citations:
-        out.print(f"[bold][{c.n}][/] {c.title}, version {c.version}, {c.page_label} ({c.source_file})")
-        out.print(f'    "{c.quote}"', style="dim")
+        section = f", {c.section.split(' > ')[-1]}" if c.section else ""
+        out.print(f"[{c.n}] {c.title}, version {c.version}, {c.page_label}{section} ({c.source_file})", markup=False)
 
 
 @app.command()

@@ -44,13 +44,6 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(r"adverse|side effects?|most common (?:reactions?|events?)|toxicit|safety profile"),
     ),
     (
-        "dose",
-        re.compile(
-            r"\bdos(?:e|es|age|ing)\b|how much|titrat|start(?:ed|ing)? (?:on|at)|initiat|maintenance|regimen|"
-            r"\bmg\b|how (?:should|do) (?:i|we|you)? ?(?:give|take|administer)"
-        ),
-    ),
-    (
         "time",
         re.compile(
             r"how (?:long|quickly|soon|fast|often)|when (?:should|must|does|do|is|are|can)|within how|"
@@ -58,16 +51,23 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "dose",
+        re.compile(
+            r"\bdos(?:e|es|age|ing)\b|how much|titrat|start(?:ed|ing)? (?:on|at)|initiat|maintenance|regimen|"
+            r"\bmg\b|how (?:should|do) (?:i|we|you)? ?(?:give|take|administer)"
+        ),
+    ),
+    (
         "rate",
         re.compile(
-            r"how many|how often|what (?:percent|proportion|share|fraction)|incidence|\brate\b|frequen|percentage|number of"
+            r"how many|how often|what (?:percent|proportion|share|fraction)|incidence|\brates?\b|frequen|percentage|number of"
         ),
     ),
     (
         "result",
         re.compile(
             r"\bresult|reduc(?:e|ed|tion)|hazard ratio|efficacy|effect(?:ive|iveness)?\b|outcome|endpoint|"
-            r"superior|non-?inferior|\bshow(?:ed|n)?\b|benefit|difference|compared|versus|\bvs\.?\b|improv|response"
+            r"superior|non-?inferior|\bshow(?:ed|n)?\b|benefit|difference|compar(?:e|ed|ison)|versus|\bvs\.?\b|improv|response"
         ),
     ),
     ("mechanism", re.compile(r"mechanism|how does .* work|works? by|mode of action|pathway|why does|target")),
@@ -150,7 +150,7 @@ def understand(question: str) -> QuestionIntent:
     q = " ".join(question.lower().split())
     kind = next((k for k, pattern in _KIND_RULES if pattern.search(q)), "other")
     numbers = tuple(dict.fromkeys(re.findall(r"\d+(?:[.,]\d+)?", q)))
-    comparative = bool(re.search(r"\bversus\b|\bvs\.?\b|compared (?:with|to)|head-to-head|better than|than\b", q))
+    comparative = bool(re.search(r"\bversus\b|\bvs\.?\b|compar(?:e|ed|ison)\b|head-to-head|better than|than\b", q))
     return QuestionIntent(kind, numbers, comparative)
 
 
@@ -178,6 +178,18 @@ def holds_kind(kind: str, text: str) -> bool:
         return bool(_STEPS.search(text))
     return True
 
+
+# Words a label or article uses for the section that answers each kind: added to the query that
+# fills the retrieval pool, so "Who should not take X?" also finds "X is contraindicated in ...".
+KIND_QUERY_WORDS = {
+    "dose": "dosage and administration recommended dose",
+    "contraindication": "contraindications contraindicated",
+    "adverse_reaction": "adverse reactions",
+    "interaction": "drug interactions",
+    "population": "use in specific populations",
+    "mechanism": "mechanism of action",
+    "result": "clinical studies results",
+}
 
 KIND_WORDS = {
     "dose": "a dose or regimen",

@@ -22,7 +22,6 @@ from typing import Any
 
 from hub import lifecycle
 from hub.answering import Answer, AnswerComposer, ComposerConfig
-from hub.support import SupportModel
 from hub.audit import AuditEntry, AuditLog, canonical_json
 from hub.auth import Principal, UserStore
 from hub.catalog import Catalog, ChunkRow, Version, make_engine
@@ -32,9 +31,12 @@ from hub.errors import Conflict, InvalidInput
 from hub.ingestion import IngestionService
 from hub.learning.service import LearningService
 from hub.lexical_index import BM25Index
-from hub.retrieval import HybridRetriever
+from hub.question import KIND_QUERY_WORDS, understand
+from hub.retrieval import Hit, HybridRetriever, Retrieval
+from hub.routing import RoutingConfig, merge_hits, route, with_neighbours
 from hub.safety import SafetyTerms
 from hub.settings import Settings
+from hub.support import SupportModel
 from hub.vector_index import ChromaVectorIndex, QueryFilters, make_chroma_client
 from ingest.chunking import ChunkingConfig
 from ingest.metadata import DocType, Status
@@ -58,6 +60,11 @@ _ANSWER_SETTINGS = (
     "dense_weight",
     "lexical_weight",
     "answer_chunks",
+    "answer_pool",
+    "routing_section_boost",
+    "routing_table_boost",
+    "routing_patient_penalty",
+    "answer_neighbours_of",
     "answer_max_sentences",
     "answer_max_words",
     "refusal_threshold",
@@ -233,19 +240,42 @@ class Hub:
             today, filters.product or None, filters.doc_type or None, filters.therapeutic_area or None
         )
         t0 = time.perf_counter()
-        retrieval = self.retriever.retrieve(question, query_filters, k=self.settings.answer_chunks)
-        chunks = self.catalog.chunks(h.chunk_id for h in retrieval.hits)
+        retrieval, hits, chunks = self.passages(question, query_filters)
         vector = retrieval.query_vector
         if vector is None:
             vector = self.embedder().encode_query(question)
         t1 = time.perf_counter()
-        answer = self.composer().compose(question, vector, retrieval.hits, chunks, query_filters)
+        answer = self.composer().compose(question, vector, hits, chunks, query_filters)
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in retrieval.timings_ms.items()},
             "retrieve": round((t1 - t0) * 1000, 2),
             "compose": round((time.perf_counter() - t1) * 1000, 2),
         }
         return _Answered(answer, question, filters, chunks, today)
+
+    def passages(self, question: str, filters: QueryFilters) -> tuple[Retrieval, list[Hit], dict[str, ChunkRow]]:
+        """Retrieve a pool, route it by section kind, add the top hits' neighbours (hub.routing)."""
+        s = self.settings
+        cfg = RoutingConfig(
+            pool=max(s.answer_pool, s.answer_chunks),
+            read=s.answer_chunks,
+            section_boost=s.routing_section_boost,
+            table_boost=s.routing_table_boost,
+            patient_penalty=s.routing_patient_penalty,
+            neighbours_of=s.answer_neighbours_of,
+        )
+        intent = understand(question)
+        retrieval = self.retriever.retrieve(question, filters, k=cfg.pool)
+        hits = list(retrieval.hits)
+        expansion = KIND_QUERY_WORDS.get(intent.kind)
+        if expansion:
+            # The words of the section that answers this kind of question fill the pool too.
+            extra = self.retriever.retrieve(f"{question} {expansion}", filters, k=cfg.pool)
+            hits = merge_hits(hits, extra.hits)
+        pool = self.catalog.chunks(h.chunk_id for h in hits)
+        routed = route(hits, pool, intent, cfg)
+        hits, chunks = with_neighbours(routed, pool, self.catalog.chunks, cfg)
+        return retrieval, hits, chunks
 
     def _audit_answer(self, done: _Answered, actor: Principal) -> AuditEntry:
         t0 = time.perf_counter()

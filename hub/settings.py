@@ -94,7 +94,23 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0, description="Weight of the dense list in fusion.")
     lexical_weight: float = Field(0.5, ge=0, description="Weight of the lexical list in fusion.")
 
-    answer_chunks: int = Field(8, ge=1, le=50, description="Top fused chunks the composer reads quotes from.")
+    answer_chunks: int = Field(8, ge=1, le=50, description="Chunks the composer reads quotes from, after routing.")
+    answer_pool: int = Field(40, ge=1, le=500, description="Chunks retrieved before section routing (hub.routing).")
+    routing_section_boost: float = Field(
+        0.1, ge=0, le=1, description="Added to the fused score of a chunk whose section answers the question's kind."
+    )
+    routing_table_boost: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Added to table chunks for questions asking for a result, rate or adverse reactions.",
+    )
+    routing_patient_penalty: float = Field(
+        0.05, ge=0, le=1, description="Taken from patient-facing chunks (prescriber text is preferred)."
+    )
+    answer_neighbours_of: int = Field(
+        3, ge=0, le=20, description="The top routed chunks whose neighbours (same page and heading) are read too."
+    )
     answer_max_sentences: int = Field(3, ge=1, le=10, description="Most quotes in an answer.")
     answer_max_words: int = Field(150, ge=10, le=1000, description="Cap on answer length in words.")
     answer_model_file: Path | None = Field(
