@@ -43,6 +43,7 @@ class Unit:
     page: int
     text: str
     hit_rank: int
+    rare: float = 0.0  # share of the question's rarest terms in the unit, its section or title
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Asked:
     group: str  # the document it is held out with
     units: list[Unit] = field(default_factory=list)
     noise: set[str] = field(default_factory=set)
+    specific: bool = False  # the question asks for a specific kind of fact
 
 
 def _label(q: Question, source_file: str, page: int, text: str) -> int:
@@ -70,6 +72,8 @@ def _label(q: Question, source_file: str, page: int, text: str) -> int:
 def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
     """Ask each question up to the composer's candidates; keep every unit's features and label."""
     from evals.qa import _page_text_reader
+    from hub.answering import question_terms
+    from hub.question import KIND_WORDS, understand
     from hub.support import FEATURES
     from hub.vector_index import QueryFilters
 
@@ -82,9 +86,12 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
         vector = retrieval.query_vector
         if vector is None:
             vector = hub.embedder().encode_query(q.question)
-        cands = composer.candidates(q.question, vector, allowed) if allowed else []
+        intent = understand(q.question)
+        cands = composer.candidates(q.question, vector, allowed, intent) if allowed else []
         group = q.source_file or (cands[0].chunk.version.source_file if cands else "none")
-        asked = Asked(q, set_name, f"{set_name}:{group}")
+        asked = Asked(q, set_name, f"{set_name}:{group}", specific=intent.kind in KIND_WORDS)
+        idf = composer.terms.idf(question_terms(q.question, composer.terms))
+        rare = sorted(idf, key=lambda t: -idf[t])[:2]
         if q.answerable and q.evidence and q.page is not None:
             text = page_text(q.source_file or "", q.page)
             if text:
@@ -99,10 +106,47 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
                     c.chunk.page,
                     c.text,
                     c.hit_rank,
+                    _rare_coverage(composer, rare, c),
                 )
             )
         out.append(asked)
     return out
+
+
+def _rare_coverage(composer: Any, rare: list[str], cand: Any) -> float:
+    if not rare:
+        return 1.0
+    found = set(composer.terms.terms(cand.text)) | set(
+        composer.terms.terms(f"{cand.chunk.version.document.title} {cand.chunk.section}")
+    )
+    return sum(t in found for t in rare) / len(rare)
+
+
+def _question_row(a: Asked, scores: np.ndarray) -> list[float]:
+    """Question-level features (hub.support.question_features) under these unit scores."""
+    from hub.support import FEATURES, QUESTION_FEATURES, question_features
+
+    if not len(scores):
+        return [0.0] * len(QUESTION_FEATURES)
+    order = np.argsort(-scores, kind="stable")
+    ranked = [(float(scores[i]), dict(zip(FEATURES, a.units[int(i)].feats, strict=True))) for i in order]
+    q = question_features(a.specific, ranked, a.units[int(order[0])].rare)
+    return [q[name] for name in QUESTION_FEATURES]
+
+
+def _fit_questions(rows: list[list[float]], labels: list[int]) -> tuple[np.ndarray, float] | None:
+    from sklearn.linear_model import LogisticRegression
+
+    if not rows or len(set(labels)) < 2:
+        return None
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    model.fit(np.array(rows), np.array(labels))
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def _p(params: tuple[np.ndarray, float], row: list[float]) -> float:
+    w, b = params
+    return float(1.0 / (1.0 + np.exp(-np.clip(np.array(row) @ w + b, -30, 30))))
 
 
 def _fit(asked: list[Asked]) -> tuple[np.ndarray, float] | None:
@@ -134,20 +178,20 @@ def _threshold(best_answerable: list[float], max_false_refusal: float) -> float:
     return float(ranked[allowed]) - 1e-6
 
 
-def _compose(a: Asked, scores: np.ndarray, threshold: float, max_quotes: int = 3, min_ratio: float = 0.8) -> dict:
+def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, min_ratio: float = 0.8) -> dict:
     """The answer the composer would give with these scores (same selection rule as the hub)."""
     from hub.answering import _redundant
 
     order = np.argsort(-scores, kind="stable") if len(scores) else np.array([], dtype=int)
     best = float(scores[order[0]]) if len(order) else 0.0
-    refused = not len(order) or best < threshold
+    refused = refused or not len(order)
     chosen: list[Unit] = []
     if not refused:
         words = 0
         for i in order:
             u = a.units[int(i)]
             s = float(scores[int(i)])
-            if chosen and (s < min_ratio * best or s < threshold or len(chosen) >= max_quotes):
+            if chosen and (s < min_ratio * best or len(chosen) >= max_quotes):
                 break
             n = len(u.text.split())
             if chosen and words + n > 150:
@@ -190,32 +234,52 @@ def _summary(rows: list[dict]) -> dict[str, Any]:
     }
 
 
+def _key(a: Asked) -> str:
+    return f"{a.question.id}@{a.set_name}"
+
+
 def leave_one_document_out(asked: list[Asked], max_false_refusal: float = MAX_FALSE_REFUSAL) -> dict[str, Any]:
+    """Two stages, each judged on documents it did not see.
+
+    1. The unit model is fitted without each document in turn; its scores for that document's
+       questions are out of fold.
+    2. The answerability model is fitted on question features computed from those out-of-fold
+       scores, again without each document in turn; its refusal threshold is chosen (nested) from
+       out-of-fold answerability of the other documents only.
+    """
     groups = sorted({a.group for a in asked})
-    rows: list[dict] = []
-    oof_best: dict[str, float] = {}
+    oof: dict[str, np.ndarray] = {}
     for held in groups:
-        train = [a for a in asked if a.group != held]
-        params = _fit(train)
-        if params is None:
+        params = _fit([a for a in asked if a.group != held])
+        for a in asked:
+            if a.group == held:
+                oof[_key(a)] = _scores(params, a) if params is not None else np.zeros(len(a.units))
+    qrows = {_key(a): _question_row(a, oof[_key(a)]) for a in asked}
+    label = {_key(a): int(a.question.answerable) for a in asked}
+
+    def fit_without(excluded: set[str]) -> tuple[np.ndarray, float] | None:
+        keys = [_key(a) for a in asked if a.group not in excluded]
+        return _fit_questions([qrows[k] for k in keys], [label[k] for k in keys])
+
+    rows: list[dict] = []
+    oof_answerable: dict[str, float] = {}
+    for held in groups:
+        qmodel = fit_without({held})
+        if qmodel is None:
             continue
-        # Nested: the fold's threshold comes from held-out scores of the other documents only.
-        inner_best: list[float] = []
-        for other in sorted({a.group for a in train}):
-            inner = _fit([a for a in train if a.group != other])
-            if inner is None:
-                continue
-            for a in train:
-                if a.group == other and a.question.answerable:
-                    s = _scores(inner, a)
-                    inner_best.append(float(s.max()) if len(s) else 0.0)
-        threshold = _threshold(inner_best, max_false_refusal)
+        inner: list[float] = []
+        for other in sorted({a.group for a in asked} - {held}):
+            m = fit_without({held, other})
+            if m is not None:
+                inner += [_p(m, qrows[_key(a)]) for a in asked if a.group == other and a.question.answerable]
+        threshold = _threshold(inner, max_false_refusal)
         for a in asked:
             if a.group != held:
                 continue
-            s = _scores(params, a)
-            oof_best[a.question.id + "@" + a.set_name] = float(s.max()) if len(s) else 0.0
-            row = _compose(a, s, threshold)
+            p = _p(qmodel, qrows[_key(a)])
+            oof_answerable[_key(a)] = p
+            row = _compose(a, oof[_key(a)], p < threshold)
+            row["answerable_p"] = round(p, 4)
             row["threshold"] = round(threshold, 4)
             rows.append(row)
     by_set: dict[str, list[dict]] = defaultdict(list)
@@ -225,26 +289,32 @@ def leave_one_document_out(asked: list[Asked], max_false_refusal: float = MAX_FA
         "summary": {name: _summary(items) for name, items in sorted(by_set.items())},
         "by_group": {g: _summary([r for r in rows if r["group"] == g]) for g in groups},
         "rows": rows,
-        "oof_best": oof_best,
+        "qrows": qrows,
+        "oof_answerable": oof_answerable,
     }
 
 
 def fit_final(asked: list[Asked], lodo: dict[str, Any], max_false_refusal: float = MAX_FALSE_REFUSAL) -> dict:
-    from hub.support import FEATURES
+    from hub.support import FEATURES, QUESTION_FEATURES
 
     params = _fit(asked)
     if params is None:
         raise RuntimeError("no positive or no negative units: cannot fit the answer model")
-    answerable_best = [
-        lodo["oof_best"][a.question.id + "@" + a.set_name]
-        for a in asked
-        if a.question.answerable and a.question.id + "@" + a.set_name in lodo["oof_best"]
+    keys = [_key(a) for a in asked]
+    qmodel = _fit_questions([lodo["qrows"][k] for k in keys], [int(a.question.answerable) for a in asked])
+    if qmodel is None:
+        raise RuntimeError("no answerable or no unanswerable questions: cannot fit the answerability model")
+    answerable_p = [
+        lodo["oof_answerable"][_key(a)] for a in asked if a.question.answerable and _key(a) in lodo["oof_answerable"]
     ]
     w, b = params
+    qw, qb = qmodel
     return {
         "weights": {name: round(float(v), 6) for name, v in zip(FEATURES, w, strict=True)},
         "bias": round(b, 6),
-        "threshold": round(_threshold(answerable_best, max_false_refusal), 4),
+        "question_weights": {name: round(float(v), 6) for name, v in zip(QUESTION_FEATURES, qw, strict=True)},
+        "question_bias": round(qb, 6),
+        "threshold": round(_threshold(answerable_p, max_false_refusal), 4),
         "source": "fitted by `hub eval answer-model` on "
         + ", ".join(sorted({a.set_name for a in asked}))
         + f" ({sum(len(a.units) for a in asked)} units, {len(asked)} questions)",
@@ -274,7 +344,7 @@ def run(
     model = fit_final(asked, lodo, max_false_refusal)
     positives = sum(u.label for a in asked for u in a.units)
     return {
-        "lodo": {k: v for k, v in lodo.items() if k != "oof_best"},
+        "lodo": {k: v for k, v in lodo.items() if k not in ("qrows", "oof_answerable")},
         "model": model,
         "units": sum(len(a.units) for a in asked),
         "positives": positives,
@@ -314,9 +384,13 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"Shipped model threshold {report['model']['threshold']} (at most {report['max_false_refusal']:.0%} "
         "false refusals on held-out scores).",
         "",
-        "| feature | weight |",
+        "| unit feature | weight |",
         "|---|---|",
         *(f"| {k} | {v:+.3f} |" for k, v in report["model"]["weights"].items()),
+        "",
+        "| question feature | weight |",
+        "|---|---|",
+        *(f"| {k} | {v:+.3f} |" for k, v in report["model"]["question_weights"].items()),
     ]
     return "\n".join(lines)
 

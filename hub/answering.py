@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from hub.catalog import ChunkRow
 from hub.question import KIND_WORDS, QuestionIntent, understand
 from hub.retrieval import Hit
-from hub.support import SupportModel, features
+from hub.support import SupportModel, features, question_features
 from hub.vector_index import QueryFilters
 from ingest.sections import NOT_QUOTABLE
 from ingest.sentences import split_sentences
@@ -245,7 +245,7 @@ class AnswerComposer:
                 )
                 + ". Rephrase it, widen the filters, or send a medical-information request.",
             )
-        candidates = self.candidates(question, query_vector, allowed, intent)
+        candidates, qfeats = self.assess(question, query_vector, allowed, intent)
         if not candidates:
             return Answer(
                 answer=REFUSAL_TEXT,
@@ -255,15 +255,15 @@ class AnswerComposer:
                 reason="The matching content holds no complete sentences to quote (only headings, "
                 "contents or reference lists). Consider a medical-information request.",
             )
-        best = candidates[0]
-        if best.score < self.threshold:
+        answerable = self.model.answerable(qfeats)
+        if answerable < self.threshold:
             return Answer(
                 answer=REFUSAL_TEXT,
                 refused=True,
                 retrieved=retrieved,
-                support=round(best.score, 4),
+                support=round(answerable, 4),
                 asked_for=intent.kind,
-                reason=self.refusal_reason(question, intent, candidates),
+                reason=self.refusal_reason(question, intent, candidates, answerable),
             )
         chosen = self._select(candidates)
         lines, citations = [], []
@@ -274,12 +274,12 @@ class AnswerComposer:
             answer="\n".join(lines),
             refused=False,
             citations=citations,
-            support=round(best.score, 4),
+            support=round(answerable, 4),
             asked_for=intent.kind,
             retrieved=retrieved,
         )
 
-    def refusal_reason(self, question: str, intent: QuestionIntent, candidates: list[Candidate]) -> str:
+    def refusal_reason(self, question: str, intent: QuestionIntent, candidates: list[Candidate], support: float) -> str:
         """Say what was missing: words the content never uses, or the kind of fact asked for."""
         best = candidates[0]
         missing = self.missing_terms(question)
@@ -297,7 +297,7 @@ class AnswerComposer:
         else:
             core = (
                 f"The closest approved passages ({where}) do not answer it "
-                f"(support {best.score:.2f}, needed {self.threshold:.2f})."
+                f"(support {support:.2f}, needed {self.threshold:.2f})."
             )
         return core + " Consider a medical-information request."
 
@@ -309,6 +309,24 @@ class AnswerComposer:
             if tokens and self.terms.unknown(tokens) == set(tokens) and word.lower() not in _stopwords():
                 out.append(word)
         return list(dict.fromkeys(out))
+
+    def assess(
+        self, question: str, qvec: np.ndarray, allowed: list[tuple[int, Hit, ChunkRow]], intent: QuestionIntent
+    ) -> tuple[list[Candidate], dict[str, float]]:
+        """The candidates, best first, and the features of the question as a whole."""
+        cands = self.candidates(question, qvec, allowed, intent)
+        rare_coverage = 0.0
+        if cands:
+            idf = self.terms.idf(question_terms(question, self.terms))
+            rare = sorted(idf, key=lambda t: -idf[t])[:2]
+            best = cands[0]
+            found = set(self.terms.terms(best.text)) | set(
+                self.terms.terms(f"{best.chunk.version.document.title} {best.chunk.section}")
+            )
+            rare_coverage = sum(t in found for t in rare) / len(rare) if rare else 1.0
+        specific = intent.kind in KIND_WORDS
+        qfeats = question_features(specific, [(c.score, c.feats) for c in cands], rare_coverage)
+        return cands, qfeats
 
     def candidates(
         self,
@@ -404,13 +422,14 @@ class AnswerComposer:
 
     def _select(self, candidates: list[Candidate]) -> list[Candidate]:
         cfg = self.config
+        candidates = _consolidate(candidates)
         best = candidates[0]
         chosen = [best]
         words = len(best.text.split())
         for cand in candidates[1:]:
             if len(chosen) >= cfg.max_sentences:
                 break
-            if cand.score < cfg.min_ratio * best.score or cand.score < self.threshold:
+            if cand.score < cfg.min_ratio * best.score:
                 break
             n = len(cand.text.split())
             if words + n > cfg.max_words:
@@ -420,6 +439,33 @@ class AnswerComposer:
             chosen.append(cand)
             words += n
         return chosen
+
+
+def _consolidate(candidates: list[Candidate]) -> list[Candidate]:
+    """Prefer the whole over its part when the whole is nearly as well supported.
+
+    A bullet is quoted with its lead-in and sibling bullets (the list unit) when that unit scores
+    at least 80% of the bullet; a sentence with its neighbour (the window unit) at 90%. The answer
+    then reads "X is contraindicated in: A; B" rather than "A" alone.
+    """
+    out = list(candidates)
+    for i, cand in enumerate(out[:5]):
+        if cand.shape not in ("item", "sentence"):
+            continue
+        wholes = [
+            c
+            for c in candidates
+            if c.chunk.id == cand.chunk.id
+            and c.shape == ("list" if cand.shape == "item" else "window")
+            and cand.parts[0] in c.parts
+            and c.score >= (0.8 if cand.shape == "item" else 0.9) * cand.score
+        ]
+        if wholes:
+            whole = max(wholes, key=lambda c: c.score)
+            out[i] = Candidate(
+                whole.hit_rank, whole.hit, whole.chunk, whole.text, whole.shape, whole.parts, whole.feats, cand.score
+            )
+    return out
 
 
 def _redundant(a: str, b: str) -> bool:

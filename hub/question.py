@@ -41,7 +41,12 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "adverse_reaction",
-        re.compile(r"adverse|side effects?|most common (?:reactions?|events?)|toxicit|safety profile"),
+        re.compile(r"side effects?|most common (?:adverse )?(?:reactions?|events?)|toxicit|safety profile"),
+    ),
+    # Strong result cues win over "how much" (a dose) and "how long" (a time).
+    (
+        "result",
+        re.compile(r"by how much|hazard ratio|\breduc(?:e|ed|tion)\b|superior|primary (?:end ?point|outcome)|efficacy"),
     ),
     (
         "time",
@@ -53,8 +58,8 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "dose",
         re.compile(
-            r"\bdos(?:e|es|age|ing)\b|how much|titrat|start(?:ed|ing)? (?:on|at)|initiat|maintenance|regimen|"
-            r"\bmg\b|how (?:should|do) (?:i|we|you)? ?(?:give|take|administer)"
+            r"\bdos(?:e|es|age|ing|ed)\b|titrat|start(?:ed|ing)? (?:on|at)|initiat|maintenance|regimen|"
+            r"how (?:much|many (?:mg|tablets|units)) (?:\w+ )?(?:should|to) (?:i |we |you )?(?:give|take|prescribe|inject)"
         ),
     ),
     (
@@ -70,6 +75,7 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"superior|non-?inferior|\bshow(?:ed|n)?\b|benefit|difference|compar(?:e|ed|ison)|versus|\bvs\.?\b|improv|response"
         ),
     ),
+    ("adverse_reaction", re.compile(r"adverse")),
     ("mechanism", re.compile(r"mechanism|how does .* work|works? by|mode of action|pathway|why does|target")),
     (
         "population",
@@ -111,7 +117,8 @@ _EFFECT = re.compile(
 _TIME = re.compile(
     rf"{_NUM}\s*(?:-|to)?\s*(?:{_NUM}\s*)?(?:seconds?|minutes?|min|hours?|hrs?|h|days?|weeks?|wk|months?|years?)\b|"
     r"\b(?:once|twice|three times) (?:daily|weekly|a day|a week)\b|\bhalf-?life\b|\b(?:one|two|three|four|five|six|"
-    r"seven|ten|fifteen|thirty|sixty|ninety)\b(?: \(\d+\))? (?:\w+ )?(?:days|weeks|months|years|hours)",
+    r"seven|ten|fifteen|thirty|sixty|ninety)\b(?: \(\d+\))?(?: [\w.]+){0,3} (?:days|weeks|months|years|hours)|"
+    rf"{_NUM}\)?(?: [\w.]+){{0,2}} (?:business |calendar )?(?:days|weeks|months|years|hours)\b",
     re.IGNORECASE,
 )
 _CONTRA = re.compile(

@@ -40,7 +40,40 @@ FEATURES = (
     "q_numbers",
     "comparative_gap",
 )
+# Question-level features: is the question answerable from these candidates at all?
+QUESTION_FEATURES = (
+    "best",
+    "best_kind",
+    "top_kind",
+    "unknown_share",
+    "focus_loss",
+    "rare_coverage",
+    "numbers",
+)
 DEFAULT_MODEL_PATH = Path(__file__).with_name("answer_model.json")
+
+
+def question_features(
+    specific_kind: bool, ranked: list[tuple[float, dict[str, float]]], rare_coverage: float
+) -> dict[str, float]:
+    """Features of the question as a whole, from its candidates ranked by unit support.
+
+    ``ranked``: (support, unit features) best first; ``rare_coverage``: share of the question's
+    rarest terms found in the best unit, its section or its title.
+    """
+    if not ranked:
+        return dict.fromkeys(QUESTION_FEATURES, 0.0)
+    best, feats = ranked[0]
+    top_kind = any(f["kind_match"] for _, f in ranked[:3])
+    return {
+        "best": best,
+        "best_kind": float(feats["kind_match"] or not specific_kind),
+        "top_kind": float(top_kind or not specific_kind),
+        "unknown_share": feats["unknown_share"],
+        "focus_loss": feats["focus_loss"],
+        "rare_coverage": rare_coverage,
+        "numbers": feats["q_numbers"],
+    }
 
 
 def features(
@@ -109,13 +142,28 @@ class SupportModel:
     bias: float
     threshold: float | None = None
     source: str = ""
+    question_weights: dict[str, float] | None = None  # P(answerable) over QUESTION_FEATURES
+    question_bias: float = 0.0
 
     def predict(self, feats: Mapping[str, float]) -> float:
-        z = self.bias + sum(w * feats.get(name, 0.0) for name, w in self.weights.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _sigmoid(self.bias + sum(w * feats.get(name, 0.0) for name, w in self.weights.items()))
+
+    def answerable(self, qfeats: Mapping[str, float]) -> float:
+        """P(the question is answerable from its candidates); the best unit's support without a
+        question model."""
+        if not self.question_weights:
+            return float(qfeats.get("best", 0.0))
+        return _sigmoid(self.question_bias + sum(w * qfeats.get(n, 0.0) for n, w in self.question_weights.items()))
 
     def to_json(self) -> dict[str, object]:
-        return {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "source": self.source}
+        return {
+            "weights": self.weights,
+            "bias": self.bias,
+            "question_weights": self.question_weights,
+            "question_bias": self.question_bias,
+            "threshold": self.threshold,
+            "source": self.source,
+        }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, object]) -> SupportModel:
@@ -124,9 +172,20 @@ class SupportModel:
         if unknown:
             raise ValueError(f"answer model has unknown features: {sorted(unknown)}")
         threshold = raw.get("threshold")
+        qw = raw.get("question_weights")
+        question = {str(k): float(v) for k, v in dict(qw).items()} if qw else None  # type: ignore[call-overload]
+        if question and set(question) - set(QUESTION_FEATURES):
+            raise ValueError(
+                f"answer model has unknown question features: {sorted(set(question) - set(QUESTION_FEATURES))}"
+            )
         return cls(
-            weights, float(raw["bias"]), None if threshold is None else float(threshold), str(raw.get("source", ""))
-        )  # type: ignore[arg-type]
+            weights,
+            float(raw["bias"]),  # type: ignore[arg-type]
+            None if threshold is None else float(threshold),  # type: ignore[arg-type]
+            str(raw.get("source", "")),
+            question,
+            float(raw.get("question_bias", 0.0)),  # type: ignore[arg-type]
+        )
 
     @classmethod
     def load(cls, path: Path | None = None) -> SupportModel:
@@ -141,3 +200,7 @@ class SupportModel:
         """Hand-set weights used only when no fitted model is present (a fresh checkout before
         ``hub eval answer-model`` has written one): similarity and term coverage."""
         return cls({"sentence_cos": 4.0, "chunk_cos": 2.0, "coverage": 3.0, "kind_match": 1.0}, -5.0, 0.5, "fallback")
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
