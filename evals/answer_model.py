@@ -44,6 +44,10 @@ class Unit:
     text: str
     hit_rank: int
     rare: float = 0.0  # share of the question's rarest terms in the unit, its section or title
+    shape: str = "sentence"
+    parts: tuple[str, ...] = ()
+    chunk_id: str = ""
+    score: float = 0.0  # set per fold before quotes are selected
 
 
 @dataclass
@@ -107,6 +111,9 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
                     c.text,
                     c.hit_rank,
                     _rare_coverage(composer, rare, c),
+                    c.shape,
+                    c.parts,
+                    c.chunk_id,
                 )
             )
         out.append(asked)
@@ -179,27 +186,20 @@ def _threshold(best_answerable: list[float], max_false_refusal: float) -> float:
 
 
 def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, min_ratio: float = 0.8) -> dict:
-    """The answer the composer would give with these scores (same selection rule as the hub)."""
-    from hub.answering import _redundant
+    """The answer the composer would give with these scores (the hub's own quote selection)."""
+    from hub.answering import select_quotes
 
     order = np.argsort(-scores, kind="stable") if len(scores) else np.array([], dtype=int)
     best = float(scores[order[0]]) if len(order) else 0.0
     refused = refused or not len(order)
     chosen: list[Unit] = []
     if not refused:
-        words = 0
+        ranked = []
         for i in order:
             u = a.units[int(i)]
-            s = float(scores[int(i)])
-            if chosen and (s < min_ratio * best or len(chosen) >= max_quotes):
-                break
-            n = len(u.text.split())
-            if chosen and words + n > 150:
-                continue
-            if any(_redundant(u.text, c.text) for c in chosen):
-                continue
-            chosen.append(u)
-            words += n
+            u.score = float(scores[int(i)])
+            ranked.append(u)
+        chosen = select_quotes(ranked, max_quotes, 150, min_ratio)
     q = a.question
     row: dict[str, Any] = {"id": q.id, "set": a.set_name, "group": a.group, "refused": refused, "support": best}
     if q.answerable:

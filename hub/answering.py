@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -88,6 +88,10 @@ class Candidate:
     parts: tuple[str, ...]  # the pieces that were embedded (their mean is the unit's vector)
     feats: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+
+    @property
+    def chunk_id(self) -> str:
+        return str(self.chunk.id)
 
 
 class TermIndex(Protocol):
@@ -422,49 +426,69 @@ class AnswerComposer:
 
     def _select(self, candidates: list[Candidate]) -> list[Candidate]:
         cfg = self.config
-        candidates = _consolidate(candidates)
-        best = candidates[0]
-        chosen = [best]
-        words = len(best.text.split())
-        for cand in candidates[1:]:
-            if len(chosen) >= cfg.max_sentences:
-                break
-            if cand.score < cfg.min_ratio * best.score:
-                break
-            n = len(cand.text.split())
-            if words + n > cfg.max_words:
-                continue
-            if any(_redundant(cand.text, c.text) for c in chosen):
-                continue
-            chosen.append(cand)
-            words += n
-        return chosen
+        return select_quotes(candidates, cfg.max_sentences, cfg.max_words, cfg.min_ratio)
 
 
-def _consolidate(candidates: list[Candidate]) -> list[Candidate]:
+class Quotable(Protocol):
+    """What quote selection reads of a candidate (the hub's and the evals' alike)."""
+
+    score: float
+    text: str
+    shape: str
+    parts: tuple[str, ...]
+
+    @property
+    def chunk_id(self) -> str: ...
+
+
+Q = TypeVar("Q", bound=Quotable)
+
+
+def select_quotes(candidates: Sequence[Q], max_quotes: int, max_words: int, min_ratio: float) -> list[Q]:
+    """The quotes of an answer: the best unit (or the list or window it belongs to), then up to
+    ``max_quotes`` - 1 more that reach ``min_ratio`` of its support, within ``max_words`` in all,
+    skipping near-duplicates."""
+    ranked = _consolidate(list(candidates))
+    best = ranked[0]
+    chosen = [best]
+    words = len(best.text.split())
+    for cand in ranked[1:]:
+        if len(chosen) >= max_quotes or cand.score < min_ratio * best.score:
+            break
+        n = len(cand.text.split())
+        if words + n > max_words or any(_redundant(cand.text, c.text) for c in chosen):
+            continue
+        chosen.append(cand)
+        words += n
+    return chosen
+
+
+def _consolidate(candidates: list[Q]) -> list[Q]:
     """Prefer the whole over its part when the whole is nearly as well supported.
 
     A bullet is quoted with its lead-in and sibling bullets (the list unit) when that unit scores
     at least 80% of the bullet; a sentence with its neighbour (the window unit) at 90%. The answer
-    then reads "X is contraindicated in: A; B" rather than "A" alone.
+    then reads "X is contraindicated in: A; B" rather than "A" alone. The whole takes the part's
+    place (and rank) in the list.
     """
     out = list(candidates)
+    used: set[int] = set()
     for i, cand in enumerate(out[:5]):
         if cand.shape not in ("item", "sentence"):
             continue
         wholes = [
-            c
-            for c in candidates
-            if c.chunk.id == cand.chunk.id
+            (j, c)
+            for j, c in enumerate(candidates)
+            if j not in used
+            and c.chunk_id == cand.chunk_id
             and c.shape == ("list" if cand.shape == "item" else "window")
             and cand.parts[0] in c.parts
             and c.score >= (0.8 if cand.shape == "item" else 0.9) * cand.score
         ]
         if wholes:
-            whole = max(wholes, key=lambda c: c.score)
-            out[i] = Candidate(
-                whole.hit_rank, whole.hit, whole.chunk, whole.text, whole.shape, whole.parts, whole.feats, cand.score
-            )
+            j, whole = max(wholes, key=lambda jc: jc[1].score)
+            used.add(j)
+            out[i] = whole
     return out
 
 

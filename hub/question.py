@@ -51,7 +51,7 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "time",
         re.compile(
-            r"how (?:long|quickly|soon|fast|often)|when (?:should|must|does|do|is|are|can)|within how|"
+            r"how (?:long|quickly|soon|fast)|when (?:should|must|does|do|is|are|can)|within how|"
             r"half-?life|duration|deadline|how many (?:days|weeks|months|hours|years)|timeline|time frame"
         ),
     ),
