@@ -5,7 +5,8 @@ Order of work, so nothing half-written is ever visible:
 1. validate (name, size, metadata), hash; identical bytes already in the catalog -> ``unchanged``;
 2. parse and chunk (``ingest``), embed - all in memory;
 3. write vectors to Chroma flagged ``live=False`` (invisible to every query);
-4. one SQL transaction: version + chunks, supersede the previous approved version;
+4. one SQL transaction: version + chunks + the original file's bytes (kept in the database so every
+   worker can serve and re-process it), supersede the previous approved version;
 5. flip the ``live`` flags in Chroma; the lexical index follows the catalog generation;
 6. tell the ``on_published`` listeners (the hub audits every new version and retires superseded ones).
 
@@ -82,14 +83,12 @@ class IngestionService:
         embedder: Callable[[], Embedder],
         vectors: ChromaVectorIndex,
         *,
-        files_dir: Path,
         chunking: ChunkingConfig,
         max_bytes: int,
     ) -> None:
         self.catalog = catalog
         self._embedder = embedder
         self.vectors = vectors
-        self.files_dir = files_dir
         self.chunking = chunking
         self.max_bytes = max_bytes
         self.on_published: list[PublishListener] = []
@@ -169,7 +168,6 @@ class IngestionService:
             ]
         )
         try:
-            self._store_original(sha, media_type, data)
             version, superseded = self.catalog.add_version(
                 NewVersion(
                     meta,
@@ -180,6 +178,7 @@ class IngestionService:
                     [NewChunk(c.seq, c.page, c.section, c.kind, c.text, c.section_kind) for c in chunks],
                     embedder.model_id,
                     version_id,
+                    original=data,
                 )
             )
         except Exception:
@@ -334,15 +333,6 @@ class IngestionService:
         for old in superseded:
             self.vectors.set_live(self.catalog.chunk_ids_of(old), False)
         return superseded
-
-    def _store_original(self, sha: str, media_type: str, data: bytes) -> None:
-        # Originals are kept by content hash: provenance for audit, and no name can escape the folder.
-        self.files_dir.mkdir(parents=True, exist_ok=True)
-        target = self.files_dir / f"{sha}.{media_type}"
-        if not target.exists():
-            tmp = target.with_suffix(".part")
-            tmp.write_bytes(data)
-            tmp.replace(target)
 
     # --- batches from the file system ------------------------------------------------------------
 

@@ -116,7 +116,9 @@ class Hub:
         self._clock_given = clock is not None
         self.clock: Callable[[], dt.date] = clock or (lambda: self.now().date())
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(make_engine(settings.resolved_database_url()))
+        self.catalog = Catalog(
+            make_engine(settings.resolved_database_url()), refresh_wait_s=settings.index_refresh_wait_s
+        )
         self.audit = AuditLog(self.catalog.engine, now=self.now)
         self.users = UserStore(self.catalog.engine, self.audit, now=self.now)
         self.safety = SafetyTerms.load(settings.safety_terms_file)
@@ -150,7 +152,6 @@ class Hub:
             self.catalog,
             self.embedder,
             self.vectors,
-            files_dir=settings.data_dir / "files",
             chunking=ChunkingConfig(
                 settings.chunk_max_words, settings.chunk_overlap_sentences, settings.chunk_table_max_words
             ),
@@ -366,6 +367,7 @@ class Hub:
         entries += self._superseded_entries(superseded, version)
         self.audit.append_many(entries)
         retired = list(superseded) + ([] if target == Status.approved else [version_id])
+        self.catalog.refresh()
         self._retire(retired)
         return superseded
 
@@ -414,6 +416,8 @@ class Hub:
                 )
                 expired.append(version.id)
             self._swept_on = today
+        if expired:
+            self.catalog.refresh()
         self._retire(expired)
         if expired:
             log.info("expired %d version(s) past their expiry date", len(expired))
@@ -437,6 +441,8 @@ class Hub:
             entries += self._superseded_entries(superseded, version)
             retired += superseded
         self.audit.append_many(entries)
+        # This worker's own indexes catch up before the upload returns (others rebuild in the background).
+        self.catalog.refresh()
         self._retire(retired)
 
     def _superseded_entries(
