@@ -29,3 +29,12 @@ def app_from_env() -> FastAPI:
 
         app = mount(app)
     return app
+
+
+def prepare_encoder() -> None:
+    """Build (and cache) the converted encoder once, in a short-lived process before the workers start,
+    so N workers do not all convert it at the same time on first start."""
+    from hub.embedding import Embedder
+    from hub.settings import Settings
+
+    Embedder.from_settings(Settings())

@@ -249,6 +249,13 @@ def _serve_workers(settings: Any, host: str, port: int, ui: bool, verbose: bool,
     engine = make_engine(settings.resolved_database_url())
     ensure_schema(engine)
     engine.dispose()
+    import multiprocessing
+
+    from hub.asgi import prepare_encoder
+
+    builder = multiprocessing.get_context("spawn").Process(target=prepare_encoder)
+    builder.start()
+    builder.join()
     os.environ[UI_ENV] = "1" if ui else "0"
     err.print(f"serving {workers} workers on http://{host}:{port} (database and Chroma servers from settings)")
     uvicorn.run(
