@@ -18,9 +18,9 @@ import psutil
 import pytest
 
 from evals.servers import APP_ROLE, free_port
+from hub.audit import AuditLog
 from hub.auth import UserStore
 from hub.catalog import Catalog, make_engine
-from hub.audit import AuditLog
 from hub.service import utc_now
 from tests import samples
 
