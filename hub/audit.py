@@ -179,8 +179,10 @@ class VerifyResult(BaseModel):
 class AuditLog:
     """Append, query, sample, review, export and verify the audit trail."""
 
-    def __init__(self, engine: Engine, *, now: Callable[[], dt.datetime]) -> None:
+    def __init__(self, engine: Engine, *, now: Callable[[], dt.datetime], checkpoint_file: Path | None = None) -> None:
         self.engine = engine
+        self.checkpoint_file = checkpoint_file
+        """Checkpoints :meth:`verify` checks by default (HUB_AUDIT_CHECKPOINT_FILE), when the file exists."""
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.now = now
         self._lock = threading.Lock()
@@ -409,12 +411,16 @@ class AuditLog:
                 yield _entry_unchecked(row)
             last = rows[-1].seq
 
-    def verify(self, checkpoints: Sequence[Checkpoint] = ()) -> VerifyResult:
+    def verify(self, checkpoints: Sequence[Checkpoint] | None = None) -> VerifyResult:
         """Re-hash the whole chain; report the first record whose hash or link does not match.
 
-        With ``checkpoints`` (kept outside the database, see :func:`write_checkpoint`), the chain
-        must also still reach every checkpoint, with the checkpointed hash at its seq.
+        With ``checkpoints`` (kept outside the database, see :func:`write_checkpoint`; by default
+        those in :attr:`checkpoint_file`), the chain must also still reach every checkpoint, with
+        the checkpointed hash at its seq.
         """
+        if checkpoints is None:
+            found = self.checkpoint_file is not None and self.checkpoint_file.exists()
+            checkpoints = load_checkpoints(self.checkpoint_file) if found else []  # type: ignore[arg-type]
         wanted = {c.seq for c in checkpoints}
         seen: dict[int, AuditEntry] = {}
 

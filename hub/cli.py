@@ -53,7 +53,7 @@ def _governance() -> tuple[Any, Any]:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(make_engine(settings.resolved_database_url()))
-    audit = AuditLog(catalog.engine, now=utc_now)
+    audit = AuditLog(catalog.engine, now=utc_now, checkpoint_file=settings.audit_checkpoint_file)
     return audit, UserStore(catalog.engine, audit, now=utc_now)
 
 
@@ -386,7 +386,7 @@ def audit_verify(
     audit, _ = _governance()
     path = _checkpoint_file(checkpoints)
     try:
-        marks = load_checkpoints(path) if path is not None else []
+        marks = load_checkpoints(path) if path is not None and (checkpoints or path.exists()) else []
     except HubError as exc:
         raise _fail(exc) from exc
     result = audit.verify(marks)

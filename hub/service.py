@@ -119,7 +119,7 @@ class Hub:
         self.catalog = Catalog(
             make_engine(settings.resolved_database_url()), refresh_wait_s=settings.index_refresh_wait_s
         )
-        self.audit = AuditLog(self.catalog.engine, now=self.now)
+        self.audit = AuditLog(self.catalog.engine, now=self.now, checkpoint_file=settings.audit_checkpoint_file)
         self.users = UserStore(self.catalog.engine, self.audit, now=self.now)
         self.safety = SafetyTerms.load(settings.safety_terms_file)
         self.retire_listeners: list[Callable[[list[str]], None]] = []
