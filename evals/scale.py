@@ -213,7 +213,9 @@ def refresh_after_upload(url: str, owner_key: str, msl_key: str, label: str, lim
     """Upload one new version; ask about it until answers cite it from every worker several times over."""
     import httpx
 
-    text_body = f"The {MARKER} dose of Refreshol is 42 mg once weekly according to study {label}."
+    # A word of its own per run: an earlier run's upload in the same store must not answer this one's question.
+    word = f"{MARKER}{uuid.uuid4().hex[:6]}"
+    text_body = f"The {word} dose of Refreshol is 42 mg once weekly according to study {label}."
     meta = {"title": f"Refreshol {label}", "doc_type": "label", "version": "1.0", "product": "Refreshol"}
     t0 = time.perf_counter()
     resp = httpx.post(
@@ -229,19 +231,22 @@ def refresh_after_upload(url: str, owner_key: str, msl_key: str, label: str, lim
     version_id = resp.json().get("version_id")
     latencies: list[float] = []
     streak, visible_at = 0, None
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {msl_key}"}, timeout=600) as client:
-        while time.perf_counter() - t0 < limit_s:
-            t = time.perf_counter()
-            answer = client.post("/api/ask", json={"question": f"What is the {MARKER} dose of Refreshol?"}).json()
-            latencies.append((time.perf_counter() - t) * 1000)
-            cited = {c["version_id"] for c in answer.get("citations", [])}
-            if version_id in cited:
-                streak += 1
-                visible_at = visible_at or (time.perf_counter() - t0)
-                if streak >= 6:  # several in a row: each worker has answered with it
-                    break
-            else:
-                streak, visible_at = 0, None
+    headers = {"Authorization": f"Bearer {msl_key}"}
+    while time.perf_counter() - t0 < limit_s:
+        t = time.perf_counter()
+        # A new connection per question, so that every worker process gets asked (keep-alive would pin one).
+        answer = httpx.post(
+            f"{url}/api/ask", headers=headers, json={"question": f"What is the {word} dose of Refreshol?"}, timeout=600
+        ).json()
+        latencies.append((time.perf_counter() - t) * 1000)
+        cited = {c["version_id"] for c in answer.get("citations", [])}
+        if version_id in cited:
+            streak += 1
+            visible_at = visible_at or (time.perf_counter() - t0)
+            if streak >= 8:  # several in a row, over fresh connections: every worker answers with it
+                break
+        else:
+            streak, visible_at = 0, None
     return {
         "upload_s": round(upload_s, 2),
         "visible_everywhere_s": round(visible_at, 2) if visible_at else None,
