@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -216,7 +217,7 @@ class GenerationCache(Generic[T]):
         self._build = build
         self._value: tuple[int, T] | None = None
         self._lock = threading.Lock()  # held while building
-        self._pending: threading.Event | None = None  # set when the background build finishes
+        self._pending: tuple[threading.Event, float] | None = None  # (set when built, monotonic start)
         self._state = threading.Lock()
         catalog.caches.append(self)
 
@@ -227,7 +228,11 @@ class GenerationCache(Generic[T]):
             return held[1]
         if held is None:
             return self.refresh()  # nothing to answer from meanwhile
-        self._start_background().wait(self.catalog.refresh_wait_s)
+        # Every index of this worker starts rebuilding now, and all share one deadline, so a question
+        # that reads several of them waits refresh_wait_s once, not once per index.
+        self.catalog.refresh_in_background()
+        done, since = self._start_background()
+        done.wait(max(0.0, since + self.catalog.refresh_wait_s - time.monotonic()))
         held = self._value
         assert held is not None
         return held[1]
@@ -242,11 +247,11 @@ class GenerationCache(Generic[T]):
                 self._value = held
             return held[1]
 
-    def _start_background(self) -> threading.Event:
+    def _start_background(self) -> tuple[threading.Event, float]:
         with self._state:
             if self._pending is None:
-                self._pending = threading.Event()
-                threading.Thread(target=self._background, args=(self._pending,), daemon=True).start()
+                self._pending = (threading.Event(), time.monotonic())
+                threading.Thread(target=self._background, args=(self._pending[0],), daemon=True).start()
             return self._pending
 
     def _background(self, done: threading.Event) -> None:
@@ -306,6 +311,14 @@ class Catalog:
         """Rebuild every in-memory index of this process now (after this process changed content)."""
         for cache in self.caches:
             cache.refresh()
+
+    def refresh_in_background(self) -> None:
+        """Start rebuilding every stale in-memory index of this process, without waiting."""
+        generation = self.generation()
+        for cache in self.caches:
+            held = cache._value
+            if held is not None and held[0] != generation:
+                cache._start_background()
 
     # --- reads ---------------------------------------------------------------------------------
 

@@ -43,3 +43,23 @@ def test_the_writer_refreshes_its_own_indexes(tmp_path):
     catalog.add_versions([new_version("Zorbex PI", "1.0")])
     catalog.refresh()
     assert cache.get() == catalog.generation()
+
+
+def test_a_question_reading_several_indexes_waits_once(tmp_path):
+    catalog = Catalog(make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}"), refresh_wait_s=0.3)
+    release = threading.Event()
+
+    def slow(generation: int) -> int:
+        if generation:
+            release.wait(30)
+        return generation
+
+    lexical, dense, third = (GenerationCache(catalog, slow) for _ in range(3))
+    for cache in (lexical, dense, third):
+        cache.get()
+    catalog.add_versions([new_version("Zorbex PI", "1.0")])
+    started = time.perf_counter()
+    assert [cache.get() for cache in (lexical, dense, third)] == [0, 0, 0]
+    waited = time.perf_counter() - started
+    release.set()
+    assert 0.25 <= waited < 0.6, f"one shared deadline, not one wait per index ({waited:.2f} s)"
