@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +29,8 @@ def bench_scale(
     from evals.scale import run, to_markdown
 
     cli._setup(verbose)
+    # A stopped benchmark still stops its servers (the `finally` blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     size_list = [int(s) for s in sizes.split(",") if s.strip()]
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     if set(mode_list) - {"embedded", "servers"}:
