@@ -19,10 +19,16 @@ def new_version(title: str, version: str) -> NewVersion:
     return NewVersion(meta, sha, f"{version}.txt", "txt", 1, [chunk], "test-model", original=version.encode())
 
 
-def publish(url: str, title: str, version: str, ready: Any, go: Any, hold_s: float, results: Any) -> None:
-    """Publish one approved version; with ``hold_s``, pause just before COMMIT (after signalling ``ready``)."""
+def publish(url: str, title: str, version: str, armed: Any, ready: Any, go: Any, hold_s: float, results: Any) -> None:
+    """Publish one approved version once ``go`` is set.
+
+    With ``hold_s``, pause just before COMMIT after setting ``ready``; without, wait for ``ready``
+    (the other publisher is inside its transaction) and publish at once. ``armed`` is set when the
+    process has imported and connected, so slow process start-up cannot spoil the choreography.
+    """
     engine = make_engine(url)
     catalog = Catalog(engine)
+    catalog.generation()  # connected
     if hold_s:
 
         @event.listens_for(catalog.sessions, "before_commit")
@@ -30,8 +36,10 @@ def publish(url: str, title: str, version: str, ready: Any, go: Any, hold_s: flo
             ready.set()
             time.sleep(hold_s)
 
-    else:
-        go.wait(30)
+    armed.set()
+    go.wait(60)
+    if not hold_s:
+        ready.wait(60)
     try:
         ((version_row, superseded),) = catalog.add_versions([new_version(title, version)])
         results.put((version, "ok", version_row.id, superseded))

@@ -118,13 +118,13 @@ def test_concurrent_publish_leaves_exactly_one_approved_and_the_loser_gets_409(p
     catalog = Catalog(make_engine(app_url))
     ((v1, _),) = catalog.add_versions([race.new_version("Zorbex PI", "1.0")])
     ctx = _spawn()
-    ready, go, results = ctx.Event(), ctx.Event(), ctx.Queue()
-    # A holds its publish transaction open just before COMMIT; B publishes meanwhile.
-    a = ctx.Process(target=race.publish, args=(app_url, "Zorbex PI", "2.0", ready, go, 2.0, results))
-    b = ctx.Process(target=race.publish, args=(app_url, "Zorbex PI", "3.0", ready, go, 0, results))
+    armed_a, armed_b, ready, go, results = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Event(), ctx.Queue()
+    # A holds its publish transaction open just before COMMIT; B publishes as soon as A is there.
+    a = ctx.Process(target=race.publish, args=(app_url, "Zorbex PI", "2.0", armed_a, ready, go, 3.0, results))
+    b = ctx.Process(target=race.publish, args=(app_url, "Zorbex PI", "3.0", armed_b, ready, go, 0, results))
     a.start()
-    assert ready.wait(60), "publisher A never reached its commit"
     b.start()
+    assert armed_a.wait(120) and armed_b.wait(120), "publishers did not start"
     go.set()
     got = _results(results, 2)
     a.join(30)
@@ -142,12 +142,13 @@ def test_concurrent_publish_leaves_exactly_one_approved_and_the_loser_gets_409(p
 def test_first_uploads_of_one_new_title_at_once_become_two_versions(pg_db):
     _, app_url = pg_db
     ctx = _spawn()
-    ready, go, results = ctx.Event(), ctx.Event(), ctx.Queue()
-    a = ctx.Process(target=race.publish, args=(app_url, "Brand New Deck", "1.0", ready, go, 2.0, results))
-    b = ctx.Process(target=race.publish, args=(app_url, "Brand New Deck", "1.1", ready, go, 0, results))
+    armed_a, armed_b, ready, go, results = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Event(), ctx.Queue()
+    # A holds its publish transaction open just before COMMIT; B publishes as soon as A is there.
+    a = ctx.Process(target=race.publish, args=(app_url, "Brand New Deck", "1.0", armed_a, ready, go, 3.0, results))
+    b = ctx.Process(target=race.publish, args=(app_url, "Brand New Deck", "1.1", armed_b, ready, go, 0, results))
     a.start()
-    assert ready.wait(60)
     b.start()
+    assert armed_a.wait(120) and armed_b.wait(120), "publishers did not start"
     go.set()
     got = _results(results, 2)
     a.join(30)
