@@ -31,7 +31,7 @@ from hub.errors import Conflict, InvalidInput
 from hub.ingestion import IngestionService
 from hub.learning.service import LearningService
 from hub.lexical_index import BM25Index
-from hub.question import KIND_QUERY_WORDS, understand
+from hub.question import KIND_QUERY_WORDS, common_words, understand
 from hub.retrieval import Hit, HybridRetriever, Retrieval
 from hub.routing import RoutingConfig, merge_hits, route, with_neighbours
 from hub.safety import SafetyTerms
@@ -199,6 +199,7 @@ class Hub:
                 min_ratio=s.sentence_min_ratio,
             ),
             SupportModel.load(s.answer_model_file),
+            common_words(s.embedding_model),
         )
 
     def warm_up(self) -> None:
