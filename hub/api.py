@@ -25,6 +25,7 @@ from hub.audit import AuditEntry, VerifyResult
 from hub.auth import Principal, Role, UserOut, require
 from hub.catalog import Document, Version
 from hub.errors import Conflict, FileTooLargeError, HubError, InvalidInput, NotFound
+from hub.http_guard import HttpGuard, error_response
 from hub.ingestion import IngestResult
 from hub.service import AskFilters, Hub
 from hub.settings import Settings
@@ -231,17 +232,12 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, routers
     )
     app.state.hub = hub
 
+    # Body limits, authentication before the body is read, security headers (hub/http_guard.py).
+    app.add_middleware(HttpGuard)
+
     @app.exception_handler(HubError)
     async def hub_error(_: Request, exc: HubError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return _error(
-            exc.status_code,
-            exc.message,
-            headers,
-            kind=type(exc).__name__,
-            field=getattr(exc, "field", None),
-            file=getattr(exc, "file", None),
-        )
+        return error_response(exc)  # type: ignore[no-any-return]
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
