@@ -154,6 +154,13 @@ def _error_from(answer: dict[str, Any], file_name: str) -> IngestError:
 # --- the worker side -------------------------------------------------------------------------
 
 
+def _rss() -> int:
+    import resource
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
 def _limit_self(max_memory_bytes: int, cpu_seconds: int) -> None:
     import resource
 
@@ -166,6 +173,14 @@ def _limit_self(max_memory_bytes: int, cpu_seconds: int) -> None:
     cpu = int(used.ru_utime + used.ru_stime) + cpu_seconds
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _near_memory_limit(header: dict[str, Any]) -> bool:
+    """Whether this worker's peak memory came within reach of its limit (over half of the allowance)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return peak - int(header.get("_rss_at_start", 0)) > int(header["max_memory_bytes"]) // 2
 
 
 def _describe(exc: BaseException, header: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +207,9 @@ def _describe(exc: BaseException, header: dict[str, Any]) -> dict[str, Any]:
         }
     kind = type(exc).__name__
     module = type(exc).__module__
+    if _near_memory_limit(header) and ("unknown error" in str(exc) or "allocation failed" in str(exc).lower()):
+        # libxml2 reports a failed allocation as a generic parse error.
+        return _describe(MemoryError(), header)
     if module.startswith("lxml") or "XMLSyntax" in kind or "ParseError" in kind:
         detail = str(exc).splitlines()[0][:200] if str(exc) else kind
         return {
@@ -325,6 +343,7 @@ def _fork_one(header: dict[str, Any], data: bytes) -> dict[str, Any]:
         code = 0
         try:
             _limit_self(int(header["max_memory_bytes"]), int(header["cpu_seconds"]))
+            header["_rss_at_start"] = _rss()
             try:
                 answer = _work(header, data)
             except BaseException as exc:  # every failure becomes an answer; the parent maps it to a 422
