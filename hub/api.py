@@ -166,6 +166,8 @@ MANAGE_CONTENT = (Role.content_owner,)
 AUDIT = (Role.compliance,)
 MANAGE_USERS = (Role.admin,)
 EVERYONE = tuple(Role)
+# Larger offsets are refused with 422: past any real table, and far from the database's 64-bit overflow.
+MAX_OFFSET = 1_000_000_000
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -400,7 +402,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, routers
         flagged_only: bool = False,
         unreviewed_only: bool = False,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         newest_first: bool = False,
     ) -> list[AuditEntry]:
         """Audit records matching every filter, oldest first unless ``newest_first`` (dates are inclusive UTC days)."""

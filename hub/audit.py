@@ -344,7 +344,7 @@ class AuditLog:
         stmt = select(AuditRow)
         if date_from:
             stmt = stmt.where(AuditRow.ts >= date_from.isoformat())
-        if date_to:
+        if date_to and date_to < dt.date.max:  # date.max is "no upper bound" (its next day does not exist)
             stmt = stmt.where(AuditRow.ts < (date_to + dt.timedelta(days=1)).isoformat())
         if user:
             stmt = stmt.where(AuditRow.actor == user)

@@ -78,6 +78,8 @@ class Principal:
     name: str
     role: Role
     is_system: bool = False
+    operator: str = ""
+    """Who actually ran the action when it is not the user themself (``hub ask --user NAME``), else empty."""
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:

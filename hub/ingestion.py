@@ -15,6 +15,7 @@ A failure in 3 or 4 removes what was written; the catalog (step 4) is the commit
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import logging
 import time
@@ -30,6 +31,7 @@ from hub.auth import Principal
 from hub.catalog import Catalog, NewChunk, NewVersion, StatusHook, Version, chunk_id, new_id
 from hub.embedding import Embedder
 from hub.errors import FileTooLargeError, HubError, InvalidInput
+from hub.upload_rules import admissible_upload_status
 from hub.vector_index import ChromaVectorIndex, VectorRecord
 from ingest.chunk_limits import enforce_chunk_size
 from ingest.chunking import ChunkingConfig, chunk_document
@@ -108,6 +110,9 @@ class IngestionService:
         # it) and the hook that writes the audit records in that same transaction.
         self.write_lock: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext
         self.publish_audit: PublishAudit | None = None
+        # Set by the hub: today's date, and whether a person's upload needs a second person to approve it.
+        self.clock: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
+        self.four_eyes = False
 
     def _audit_hook(self, actor: Principal | None) -> Callable[[Session, list[tuple[Version, list[str]]]], None]:
         def hook(session: Session, published: list[tuple[Version, list[str]]]) -> None:
@@ -154,6 +159,9 @@ class IngestionService:
                 pages=existing.page_count,
                 chunks=existing.chunk_count,
             )
+        meta, note = admissible_upload_status(
+            meta, self.clock(), four_eyes=self.four_eyes, by_person=actor is not None and not actor.is_system
+        )
         t = time.perf_counter()
         try:
             parsed = self.parser.parse(data, file_name)
@@ -219,6 +227,7 @@ class IngestionService:
         return IngestResult(
             file_name,
             "ingested",
+            note,
             document_id=version.document_id,
             version_id=version.id,
             version=version.version_label,
@@ -297,8 +306,11 @@ class IngestionService:
         t = time.perf_counter()
         vector_records, news, all_ids = [], [], []
         row = 0
+        today = self.clock()
+        by_person = actor is not None and not actor.is_system
         for record, sha, _doc, chunks in chunked:
             meta = record.meta.model_copy(update={"title": record.title or record.key})
+            meta, _ = admissible_upload_status(meta, today, four_eyes=self.four_eyes, by_person=by_person)
             version_id = new_id()
             ids = [chunk_id(version_id, c.seq) for c in chunks]
             all_ids.extend(ids)

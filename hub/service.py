@@ -41,7 +41,7 @@ from hub.safety import SafetyTerms
 from hub.settings import Settings
 from hub.signin_throttle import SignInThrottle
 from hub.support import SupportModel
-from hub.upload_rules import parse_limits
+from hub.upload_rules import check_four_eyes_approval, parse_limits
 from hub.vector_index import ChromaVectorIndex, QueryFilters, make_chroma_client
 from ingest.chunking import ChunkingConfig
 from ingest.metadata import DocType, Status
@@ -177,6 +177,8 @@ class Hub:
         self.ingestion.write_lock = self.audit.writing
         self.ingestion.publish_audit = self._audit_published
         self.ingestion.on_published.append(self._retire_superseded)
+        self.ingestion.clock = self.clock
+        self.ingestion.four_eyes = settings.approval_four_eyes
         # Registered before the start-up expiry sweep so that items of expired versions retire with them.
         self.learning = LearningService(self)
         # A crash after a commit can leave the vector store's flags behind the catalog: put them right.
@@ -348,6 +350,8 @@ class Hub:
             "settings_fingerprint": self.settings_fingerprint,
             "safety_terms": terms,
         }
+        if actor.operator:
+            payload["operator"] = actor.operator
         return self.audit.append(
             "answer.refused" if answer.refused else "answer.given",
             actor,
@@ -376,6 +380,8 @@ class Hub:
             lifecycle.check(version.status, target, actor, reason)
             if target == Status.approved:
                 self._check_approvable(version)
+                if self.settings.approval_four_eyes:
+                    check_four_eyes_approval(self.audit, version, actor)
 
             def audit_change(session: Session, superseded: list[str]) -> None:
                 entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = [
@@ -402,6 +408,12 @@ class Hub:
             raise Conflict(
                 f"version {version.version_label} expired on {version.expiry_date}; upload a version "
                 "with a later expiry date"
+            )
+        if version.effective_date is not None and version.effective_date > today:
+            # Approving now would retire the live version at once while this one is not yet shown.
+            raise Conflict(
+                f"version {version.version_label} takes effect on {version.effective_date}; approve it on or "
+                "after that date, so the current version stays in answers until then"
             )
         doc = self.catalog.get_document(version.document_id)
         newer = [v for v in doc.versions if v.status == Status.approved and v.created_at > version.created_at]
@@ -463,6 +475,8 @@ class Hub:
                 "chunks": version.chunk_count,
                 "embedding_model": version.embedding_model,
             }
+            if actor.operator:
+                facts["operator"] = actor.operator
             entries.append(("document.uploaded", actor, facts, {"subject": version.id, "product": version.product}))
             entries += self._superseded_entries(superseded, version, session)
         self.audit.append_in(session.connection(), entries)
