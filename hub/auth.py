@@ -324,6 +324,8 @@ class UserStore:
         the failure that reaches a limit also writes one ``auth.throttled`` record.
         """
         client = _client_of(context)
+        # Over the limit already: refuse without another record (the limit was audited when reached).
+        self._refuse_if_throttled(client, user if per_user else None)
         user = user[:MAX_RECORDED_CHARS]
         payload = {"reason": reason, "key_prefix": key_prefix, "user": user, **_compact(context)}
         reached = self.throttle.record_failure(client=client, user=user if per_user else None)

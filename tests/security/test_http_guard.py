@@ -67,9 +67,13 @@ def app(hub):
 def _multipart(data: bytes, name: str = "label.pdf") -> tuple[str, bytes]:
     boundary = "hubtestboundary"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-        "Content-Type: application/pdf\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return f"multipart/form-data; boundary={boundary}", body
 
 
