@@ -88,38 +88,42 @@ def test_learning_offset_overflow_is_422(api_client):
     assert r.status_code == 422
 
 
+def _race_round(hubs: list[Hub], round_: int, meta) -> list[object]:  # type: ignore[no-untyped-def]
+    gate = threading.Barrier(len(hubs))
+    outcomes: list[object] = []
+    for h in hubs:
+        original = h.catalog.add_versions
+
+        def synced(batch, *, before_commit=None, _original=original):  # type: ignore[no-untyped-def]
+            gate.wait()  # both reach the catalog at the same moment
+            return _original(batch, before_commit=before_commit)
+
+        h.catalog.add_versions = synced  # type: ignore[method-assign]
+
+    def upload(h: Hub, i: int) -> None:
+        data = _pdf(f"Round {round_} text {i} about Zorbex.")
+        try:
+            outcomes.append(h.ingestion.ingest_bytes(data, f"r{i}.pdf", meta(title=f"Race {round_}")).outcome)
+        except Conflict:
+            outcomes.append("conflict")
+        except Exception as exc:  # anything else would be a 500
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=upload, args=(h, i)) for i, h in enumerate(hubs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for h in hubs:
+        del h.catalog.add_versions  # back to the real method
+    return outcomes
+
+
 def test_simultaneous_first_uploads_of_one_title_never_fail_with_500(tmp_path, embedder, meta):
     # Two API workers (two hubs on one database), each uploading the first version of the same title.
     hubs = [Hub(Settings(data_dir=tmp_path / "data"), clock=lambda: TODAY, embedder=embedder) for _ in range(2)]
     for round_ in range(3):
-        gate = threading.Barrier(2)
-        outcomes: list[object] = []
-        for h in hubs:
-            original = h.catalog.add_versions
-
-            def synced(batch, *, before_commit=None, _original=original):  # type: ignore[no-untyped-def]
-                gate.wait()  # both reach the catalog at the same moment
-                return _original(batch, before_commit=before_commit)
-
-            h.catalog.add_versions = synced  # type: ignore[method-assign]
-
-        def upload(h: Hub, i: int) -> None:
-            try:
-                outcomes.append(
-                    h.ingestion.ingest_bytes(
-                        _pdf(f"Round {round_} text {i} about Zorbex."), f"r{i}.pdf", meta(title=f"Race {round_}")
-                    ).outcome
-                )
-            except Conflict:
-                outcomes.append("conflict")
-            except Exception as exc:  # anything else would be a 500
-                outcomes.append(repr(exc))
-
-        threads = [threading.Thread(target=upload, args=(h, i)) for i, h in enumerate(hubs)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        outcomes = _race_round(hubs, round_, meta)
         assert sorted(outcomes) in (["conflict", "ingested"], ["ingested", "ingested"]), outcomes
     stored = {p.name.split(".")[0] for p in (tmp_path / "data" / "files").iterdir()}
     assert stored == {v.sha256 for d in hubs[0].catalog.list_documents() for v in d.versions}  # no orphans
