@@ -25,7 +25,7 @@ def main() -> int:
     reports = ROOT / "reports" / "fuzz"
     reports.mkdir(parents=True, exist_ok=True)
     failed = 0
-    with tempfile.TemporaryDirectory(prefix="hub-fuzz-") as tmp, running(Path(tmp), roles=ROLES) as server:
+    with tempfile.TemporaryDirectory(prefix="hub-fuzz-") as tmp, running(Path(tmp), port=18132, roles=ROLES) as server:
         schema = f"http://{HOST}:{server.port}/openapi.json"
         for role in ROLES:
             cmd = [
