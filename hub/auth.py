@@ -264,9 +264,10 @@ class UserStore:
     def authenticate_key(self, key: str, *, context: dict[str, Any] | None = None) -> Principal:
         """The principal holding ``key``; raises Unauthorized (and audits it) otherwise.
 
-        Raises TooManyRequests (not audited again) while the client is over its failure limit.
+        A wrong key from a client over its failure limit gets TooManyRequests (not audited again).
+        A right key is never throttled: 256 random bits cannot be guessed, and many users may share
+        one address (a proxy, an office network), whom one client's failures must not lock out.
         """
-        self._refuse_if_throttled(_client_of(context), None)
         prefix = key_prefix(key)
         if prefix == "(malformed)":
             self.reject("the API key is not in the hub_XXXXXXXX_... format", key_prefix=prefix, context=context)

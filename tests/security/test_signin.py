@@ -68,11 +68,14 @@ def test_a_user_name_is_locked_after_its_failure_limit(make_hub):
 
 def test_keyless_flood_from_one_client_is_limited_and_recorded_compactly(make_hub):
     hub = make_hub(auth_max_failures_per_client=5)
+    _, key = hub.users.add("maria", Role.msl)
     before = hub.audit.count()
     long_path = "/api/documents/" + "x" * 60_000
     with TestClient(create_app(hub=hub)) as client:
         codes = [client.get(long_path).status_code for _ in range(50)]
         throttled = client.get("/api/me")
+        # A right key from the same address still works: one client's failures lock out no one else.
+        assert client.get("/api/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     assert codes == [401] * 5 + [429] * 45
     assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
     assert throttled.json()["kind"] == "TooManyRequests"
