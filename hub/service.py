@@ -177,7 +177,7 @@ class Hub:
         self.ingestion.write_lock = self.audit.writing
         self.ingestion.publish_audit = self._audit_published
         self.ingestion.on_published.append(self._retire_superseded)
-        self.ingestion.clock = self.clock
+        self.ingestion.clock = lambda: self.clock()  # follows a clock swapped in later (tests do)
         self.ingestion.four_eyes = settings.approval_four_eyes
         # Registered before the start-up expiry sweep so that items of expired versions retire with them.
         self.learning = LearningService(self)
