@@ -50,7 +50,8 @@ def main() -> int:
                 str(reports / f"{role}.xml"),
             ]
             try:
-                run = subprocess.run(cmd, timeout=SECONDS_PER_ROLE, capture_output=True, text=True)
+                # cwd: schemathesis keeps a cache folder where it runs; not in the repository.
+                run = subprocess.run(cmd, timeout=SECONDS_PER_ROLE, capture_output=True, text=True, cwd=tmp)
             except subprocess.TimeoutExpired as exc:
                 print(f"{role}: stopped at the {SECONDS_PER_ROLE} s limit", file=sys.stderr)
                 out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
