@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 # torch 2.13.0 is the CPU wheel on these machines; pip also looks in /opt/wheels when present.
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run serve ingest-corpus test test-fast lint lock corpus screenshots clean
+.PHONY: setup run serve ingest-corpus test test-fast lint lock corpus screenshots clean fuzz
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ test: setup ## the whole test suite (CI runs exactly this)
 
 test-fast: setup ## skip the slow end-to-end tests
 	$(BIN)/python -m pytest -q -m "not slow"
+
+fuzz: setup ## bounded schemathesis run against a real hub serve's OpenAPI schema; fails on any 5xx (tests/security/fuzz.py)
+	$(BIN)/python -m tests.security.fuzz
 
 lint: setup
 	$(BIN)/ruff check hub ingest ui evals tests corpus

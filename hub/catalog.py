@@ -27,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from hub.errors import Conflict, NotFound
@@ -35,6 +36,10 @@ from ingest.model import index_text
 
 SCHEMA_VERSION = 1
 T = TypeVar("T")
+PublishHook = Callable[[Session, "list[tuple[Version, list[str]]]"], None]
+"""Runs inside the transaction that adds versions: ``(session, [(version, superseded ids), ...])``."""
+StatusHook = Callable[[Session, list[str]], None]
+"""Runs inside the transaction that changes a version's state: ``(session, superseded ids)``."""
 
 
 def utcnow() -> dt.datetime:
@@ -318,22 +323,48 @@ class Catalog:
                 )
             )
 
+    def chunk_liveness(self) -> dict[str, bool]:
+        """Every chunk id, with whether its version is approved (what the vector store's flag must say)."""
+        stmt = select(ChunkRow.id, Version.status).join(Version, ChunkRow.version_id == Version.id)
+        with self.sessions() as s:
+            return {cid: status == Status.approved for cid, status in s.execute(stmt)}
+
+    def version_ids_not_approved(self) -> list[str]:
+        with self.sessions() as s:
+            return list(s.scalars(select(Version.id).where(Version.status != Status.approved)))
+
     def chunk_ids_of(self, version_id: str) -> list[str]:
         with self.sessions() as s:
             return list(s.scalars(select(ChunkRow.id).where(ChunkRow.version_id == version_id)))
 
     # --- writes --------------------------------------------------------------------------------
 
-    def add_version(self, new: NewVersion) -> tuple[Version, list[str]]:
+    def add_version(self, new: NewVersion, *, before_commit: PublishHook | None = None) -> tuple[Version, list[str]]:
         """Insert one version and its chunks in one transaction (see :meth:`add_versions`)."""
-        return self.add_versions([new])[0]
+        return self.add_versions([new], before_commit=before_commit)[0]
 
-    def add_versions(self, batch: Sequence[NewVersion]) -> list[tuple[Version, list[str]]]:
+    def add_versions(
+        self, batch: Sequence[NewVersion], *, before_commit: PublishHook | None = None
+    ) -> list[tuple[Version, list[str]]]:
         """Insert versions and their chunks in one transaction.
 
         When a new version is approved, every other approved version of the same document is
-        marked superseded in the same transaction. Returns each version with the ids it superseded.
+        marked superseded in the same transaction. ``before_commit(session, published)`` runs
+        inside that transaction (the hub writes the audit records there). Returns each version
+        with the ids it superseded. Two first uploads of one title racing each other: the loser
+        gets Conflict (409), not a database error.
         """
+        try:
+            return self._add_versions(batch, before_commit)
+        except IntegrityError as exc:
+            raise Conflict(
+                "another upload of this document (same title or same bytes) was committed at the same moment; "
+                "reload the document list and upload again if it is still needed"
+            ) from exc
+
+    def _add_versions(
+        self, batch: Sequence[NewVersion], before_commit: PublishHook | None
+    ) -> list[tuple[Version, list[str]]]:
         out: list[tuple[Version, list[str]]] = []
         with self.sessions.begin() as s:
             keys = {n.key for n in batch}
@@ -385,6 +416,8 @@ class Catalog:
                 if version.status == Status.approved:
                     out[i] = (version, self._supersede_others(s, version))
             self._bump(s)
+            if before_commit is not None:
+                before_commit(s, out)
         return out
 
     def _supersede_others(self, s: Session, version: Version) -> list[str]:
@@ -407,11 +440,20 @@ class Catalog:
             )
         return list(others)
 
-    def set_status(self, version_id: str, status: Status, reason: str = "", *, expect: str | None = None) -> list[str]:
+    def set_status(
+        self,
+        version_id: str,
+        status: Status,
+        reason: str = "",
+        *,
+        expect: str | None = None,
+        before_commit: StatusHook | None = None,
+    ) -> list[str]:
         """Change a version's lifecycle state; approving supersedes older approved versions.
 
         With ``expect``, the change happens only if the version is still in that state (so two
         people approving or withdrawing at once cannot both act on the same old state).
+        ``before_commit(session, superseded)`` runs inside the transaction (the audit records).
         """
         with self.sessions.begin() as s:
             version = s.get(Version, version_id)
@@ -433,6 +475,8 @@ class Catalog:
             version.status_changed_at = utcnow()
             superseded = self._supersede_others(s, version) if status == Status.approved else []
             self._bump(s)
+            if before_commit is not None:
+                before_commit(s, superseded)
         return superseded
 
     def delete_version(self, version_id: str) -> None:

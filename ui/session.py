@@ -9,6 +9,7 @@ send any event it likes.
 from __future__ import annotations
 
 import functools
+import html
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -102,7 +103,7 @@ def guard(tab: str, get_hub: Callable[[], Any] | None = None) -> Callable[[F], F
             try:
                 return fn(principal, *args, **kwargs)
             except HubError as exc:
-                raise gr.Error(exc.message) from exc
+                raise gr.Error(html.escape(exc.message)) from exc  # titles in messages are text, not markup
 
         inner.hub_tab = tab  # type: ignore[attr-defined]  # lets tests find every guarded callback
         return inner  # type: ignore[return-value]
