@@ -222,17 +222,22 @@ def common_words(model_dir: str | Path | None = None) -> frozenset[str]:
 def key_words(question: str, common: frozenset[str], stop: frozenset[str]) -> list[str]:
     """The words an answer must be about: names, codes and figures, not everyday wording.
 
-    A word is a key word when it holds a digit, is an acronym, or is not a whole word of
+    A word is a key word when it holds a digit, is an acronym, is capitalised inside the sentence, or
+    is not a whole word of
     ``common`` (the embedding model's word-piece vocabulary, a list of everyday English words):
     "tirzepatide", "SUSTAIN", "FEV1", "hospitalization" are key words; "quickly", "hang" and
     "around" are not.
     """
     out = []
-    for word in _WORD.findall(question):
+    for match in _WORD.finditer(question):
+        word = match.group()
         low = word.lower()
         if low in stop:
             continue
-        if any(c.isdigit() for c in word) or (len(word) >= 2 and word.isupper()) or low not in common:
+        # A capitalised word inside a sentence is a name ("Germany", "Japan"), even an everyday one.
+        sentence_start = not question[: match.start()].strip() or question[: match.start()].rstrip()[-1] in ".?!:;"
+        named = word[0].isupper() and not sentence_start
+        if any(c.isdigit() for c in word) or (len(word) >= 2 and word.isupper()) or named or low not in common:
             out.append(word)
     return list(dict.fromkeys(out))
 
