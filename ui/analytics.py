@@ -97,7 +97,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             plots.gaps_bars(gaps),
         ]
 
-    @guard("analytics", get_hub)
+    @guard("analytics", get_hub, outputs=7)
     def on_refresh(who: Any) -> list[Any]:
         return figures(get_hub())
 

@@ -77,7 +77,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     ):
         with gr.Column(scale=3, min_width=0):
             question = gr.Textbox(
-                label="Your question",
+                label="Your question (Enter asks; Shift+Enter for a new line)",
                 lines=2,
                 max_length=2000,
                 elem_id="ask-question",
@@ -93,13 +93,21 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             gr.Markdown("#### Your recent questions")
             recent = gr.HTML("", elem_id="ask-recent")
 
-    @guard("ask", get_hub)
+    # A refused question (e.g. an empty one) replaces the previous answer with the reason, so an old
+    # answer never sits under a new question.
+    @guard("ask", get_hub, outputs=2, message_at=0)
     def on_ask(who: Any, q: str, p: str, d: str, a: str) -> tuple[str, str]:
         hub = get_hub()
         ans = hub.ask(q, AskFilters(_value(p), _value(d), _value(a)), user=who)
         rows = hub.catalog.chunks(c.chunk_id for c in ans.citations)
         contexts = {cid: row.text for cid, row in rows.items()}
-        return render.answer(ans, contexts, " ".join((q or "").split())), recent_html(recent_questions(hub, who))
+        shown = render.answer(
+            ans,
+            contexts,
+            " ".join((q or "").split()),
+            safety=(hub.settings.safety_notice, hub.settings.safety_contact),
+        )
+        return shown, recent_html(recent_questions(hub, who))
 
     submit.click(on_ask, [principal, question, product, doc_type, area], [result, recent])
     question.submit(on_ask, [principal, question, product, doc_type, area], [result, recent])

@@ -175,7 +175,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             "",
         )
 
-    @guard("compliance", get_hub)
+    @guard("compliance", get_hub, outputs=3)
     def on_search(who: Any, f: str, t: str, u: str, p: str, sc: str, ro: bool, fo: bool, uo: bool) -> tuple[Any, ...]:
         hub = get_hub()
         entries = hub.audit.query(
@@ -195,7 +195,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     filters = [principal, date_from, date_to, user, product, scope, refused_only, flagged_only, unreviewed_only]
     search.click(on_search, filters, [found, record, detail])
 
-    @guard("compliance", get_hub)
+    @guard("compliance", get_hub, outputs=3)
     def on_sample(who: Any, n: float | None, f: str, t: str, p: str, uo: bool) -> tuple[Any, ...]:
         hub = get_hub()
         entries = hub.audit.sample(
@@ -211,13 +211,14 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         on_sample, [principal, sample_n, date_from, date_to, product, unreviewed_only], [found, record, detail]
     )
 
-    @guard("compliance", get_hub)
+    @guard("compliance", get_hub, outputs=1)
     def on_pick(who: Any, record_id: str | None) -> str:
         return detail_html(get_hub(), record_id) if record_id else ""
 
     record.input(on_pick, [principal, record], [detail])
 
-    @guard("compliance", get_hub)
+    # A refused review (e.g. flagged without a comment) says why next to the button; the comment box stays.
+    @guard("compliance", get_hub, outputs=3)
     def on_review(who: Any, record_id: str | None, status: str, text: str) -> tuple[str, str, str]:
         hub = get_hub()
         if not record_id:
@@ -231,7 +232,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     add_review.click(on_review, [principal, record, review_status, comment], [review_msg, detail, comment])
 
-    @guard("compliance", get_hub)
+    @guard("compliance", get_hub, outputs=1)
     def on_verify(who: Any) -> str:
         return verify_html(get_hub())
 

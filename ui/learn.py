@@ -14,7 +14,7 @@ import gradio as gr
 
 from hub.service import Hub
 from ui import render
-from ui.session import allowed, guard
+from ui.session import allowed, error_html, guard
 
 log = logging.getLogger(__name__)
 
@@ -163,12 +163,12 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         fig = learner_progress(stats["groups"] if stats else [], service.analytics.retention(user=who.name))
         return progress_html(stats, due), fig, gr.update(visible=due > 0)
 
-    @guard("learn", get_hub)
+    @guard("learn", get_hub, outputs=7, message_at=6)
     def on_review(who: Any) -> list[Any]:
         out = get_hub().learning.start_quiz(who, review=True, n=10)
         return begin("Due reviews", out)
 
-    @guard("learn", get_hub)
+    @guard("learn", get_hub, outputs=7, message_at=6)
     def on_start(who: Any, p: str, t: str, n: float) -> list[Any]:
         out = get_hub().learning.start_quiz(
             who, product=None if p in (None, ANY) else p, topic=None if t in (None, ANY) else t, n=int(n or 5)
@@ -176,23 +176,27 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         title = " · ".join(x for x in (p, t) if x and x != ANY) or "Quiz"
         return begin(title, out)
 
-    @guard("learn", get_hub)
+    @guard("learn", get_hub, outputs=8, message_at=0)
     def on_module(who: Any, doc_id: str | None) -> list[Any]:
         if not doc_id:
-            raise gr.Error("Choose a document first.")
+            return [error_html("Choose a document first."), *[gr.update()] * 7]
         service = get_hub().learning
         module = service.module(doc_id)
         out = service.start_quiz(who, item_ids=[i.id for i in module.items])
         return [module_html(module), *begin(f"Module: {module.title}", out)]
 
-    @guard("learn", get_hub)
+    # Problems are said in the feedback box under the options; the options stay visible and usable.
+    @guard("learn", get_hub, outputs=9, message_at=5)
     def on_check(who: Any, q: dict[str, Any] | None, picked: str | None, text: str) -> list[Any]:
+        keep = [gr.update()] * 9
         if not q:
-            raise gr.Error("Start a quiz first.")
+            keep[5] = error_html("Start a quiz first.")
+            return keep
         current = q["items"][q["index"]]
         given = text if current["type"] == "cloze" else picked
         if not (given or "").strip():
-            raise gr.Error("Choose or type an answer first.")
+            keep[5] = error_html("Choose or type an answer first.")
+            return keep
         hub = get_hub()
         fb = hub.learning.answer(who, q["attempt"], current["id"], given or "")
         q = {**q, "score": [q["score"][0] + int(fb.correct), q["score"][1] + 1]}
@@ -211,7 +215,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             review_btn,
         ]
 
-    @guard("learn", get_hub)
+    @guard("learn", get_hub, outputs=7, message_at=6)
     def on_next(who: Any, q: dict[str, Any] | None) -> list[Any]:
         if not q or q["index"] + 1 >= len(q["items"]):
             return show(None)

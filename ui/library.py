@@ -199,7 +199,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             gr.update(choices=version_choices(hub), value=None),
         )
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=4)
     def on_upload(
         who: Any,
         paths: list[str] | None,
@@ -212,8 +212,8 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         ap: str,
         eff: str,
         exp: str,
-        progress: gr.Progress = gr.Progress(),
-    ) -> tuple[Any, ...]:  # noqa: B008
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[Any, ...]:
         hub = get_hub()
         paths = [str(p_) for p_ in (paths or [])]
         if not paths:
@@ -242,7 +242,8 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         [results, versions, chosen, files],
     )
 
-    @guard("library", get_hub)
+    # A refused approval is explained under the buttons; the versions table stays readable above.
+    @guard("library", get_hub, outputs=3)
     def on_approve(who: Any, version_id: str | None) -> tuple[Any, ...]:
         hub = get_hub()
         if not version_id:
@@ -256,7 +257,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             *listing(hub),
         )
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=3)
     def on_withdraw(who: Any, version_id: str | None, why: str) -> tuple[Any, ...]:
         hub = get_hub()
         if not version_id:
@@ -279,7 +280,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     approve.click(on_approve, [principal, chosen], [action_msg, versions, chosen])
     withdraw.click(on_withdraw, [principal, chosen, reason], [action_msg, versions, chosen])
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=2)
     def on_refresh(who: Any) -> tuple[Any, ...]:
         return listing(get_hub())
 

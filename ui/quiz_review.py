@@ -84,7 +84,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
 
     outputs = [summary, drafts, chosen, detail]
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=4)
     def on_generate(who: Any) -> list[Any]:
         hub = get_hub()
         run = hub.learning.generate(who)
@@ -92,16 +92,15 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
             hub, f"<p class='hub-ok'>Generated {run.kept} new draft item(s) ({run.generated} candidates checked).</p>"
         )
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=4)
     def on_refresh(who: Any) -> list[Any]:
         return listing(get_hub())
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=1)
     def on_pick(who: Any, item_id: str | None) -> str:
         return item_html(get_hub().learning.get_item(item_id)) if item_id else ""
 
-    @guard("library", get_hub)
-    def on_decide(who: Any, item_id: str | None, text: str, decision: str) -> list[Any]:
+    def decide(who: Any, item_id: str | None, text: str, decision: str) -> list[Any]:
         hub = get_hub()
         keep = [gr.update()] * 4  # leave the list and the chosen item as they are
         if not item_id:
@@ -128,10 +127,18 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
     generate.click(on_generate, [principal], outputs)
     refresh.click(on_refresh, [principal], outputs)
     chosen.input(on_pick, [principal, chosen], [detail])
-    approve.click(
-        lambda who, i, t: on_decide(who, i, t, "approve"), [principal, chosen, note], [message, *outputs, note]
-    )
-    reject.click(lambda who, i, t: on_decide(who, i, t, "reject"), [principal, chosen, note], [message, *outputs, note])
+
+    # Separate guarded callbacks (not lambdas): the guard needs Gradio to hand it the request.
+    @guard("library", get_hub, outputs=6)
+    def on_approve(who: Any, item_id: str | None, text: str) -> list[Any]:
+        return decide(who, item_id, text, "approve")
+
+    @guard("library", get_hub, outputs=6)
+    def on_reject(who: Any, item_id: str | None, text: str) -> list[Any]:
+        return decide(who, item_id, text, "reject")
+
+    approve.click(on_approve, [principal, chosen, note], [message, *outputs, note])
+    reject.click(on_reject, [principal, chosen, note], [message, *outputs, note])
 
     def load(who: Any) -> list[Any]:
         if not allowed(who, "library"):

@@ -55,7 +55,8 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         names = [u.name for u in hub.users.list() if not u.disabled]
         return render.table(HEADERS, user_rows(hub), empty="No users."), gr.update(choices=names, value=None)
 
-    @guard("users", get_hub)
+    # A refused user (duplicate name, short password) is explained next to the button; the form stays.
+    @guard("users", get_hub, outputs=5)
     def on_add(who: Any, n: str, r: str, pw: str) -> tuple[Any, ...]:
         hub = get_hub()
         user, key = hub.users.add((n or "").strip(), r, pw or None, actor=who)
@@ -68,7 +69,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     add.click(on_add, [principal, name, role, password], [message, listing, target, name, password])
 
-    @guard("users", get_hub)
+    @guard("users", get_hub, outputs=3)
     def on_disable(who: Any, n: str | None) -> tuple[Any, ...]:
         hub = get_hub()
         if not n:
