@@ -69,7 +69,25 @@ def choices_of(entries: list[AuditEntry]) -> list[tuple[str, str]]:
     return [(f"#{e.seq} {e.ts[:16].replace('T', ' ')} {e.actor}: {summary(e, 60)}", e.id) for e in entries]
 
 
-def _answer_facts(p: dict[str, Any]) -> str:
+def _safety_html(hub: Hub | None, p: dict[str, Any]) -> str:
+    """Why a record was flagged as a possible adverse event, in the words that matched."""
+    if not p.get("safety_terms"):
+        return ""
+    parts = []
+    if hub is not None:
+        for where, text in (("question", p.get("question")), ("answer", p.get("answer"))):
+            words = hub.safety.matched_words(text)
+            if words:
+                quoted = ", ".join(f"“{w}”" for w in words)
+                parts.append(f"the {where} says {quoted}")
+    said = "; ".join(parts) or f"{len(p['safety_terms'])} safety term(s) matched"
+    return (
+        "<p class='hub-bad' id='aud-safety'>Possible adverse event, flagged for pharmacovigilance follow-up: "
+        f"{render.esc(said)}.</p>"
+    )
+
+
+def _answer_facts(p: dict[str, Any], hub: Hub | None = None) -> str:
     """The parts of an answer record a reviewer reads first: question, answer or refusal, sources."""
     if "question" not in p:
         return ""
@@ -79,13 +97,12 @@ def _answer_facts(p: dict[str, Any]) -> str:
         for c in p.get("cited") or []
     )
     refusal = p.get("refusal_reason")
-    terms = ", ".join(p.get("safety_terms") or [])
     said = render.esc(refusal or p.get("answer", ""))
     return (
         f"<p><strong>Question:</strong> {render.esc(p['question'])}</p>"
         f"<p><strong>{'Refused' if refusal else 'Answer'}:</strong> {said}</p>"
         + (f"<ul>{cited}</ul>" if cited else "")
-        + (f"<p class='hub-bad'>Safety terms: {render.esc(terms)}</p>" if terms else "")
+        + _safety_html(hub, p)
     )
 
 
@@ -100,7 +117,7 @@ def detail_html(hub: Hub, record_id: str) -> str:
     return (
         "<div class='hub-html'>"
         f"<p><strong>#{e.seq} {render.esc(e.event)}</strong> by {render.esc(e.actor or 'system')} "
-        f"({render.esc(e.role)}) at {render.esc(e.ts)}</p>{_answer_facts(e.payload)}"
+        f"({render.esc(e.role)}) at {render.esc(e.ts)}</p>{_answer_facts(e.payload, hub)}"
         "<h4>Reviews</h4>"
         f"{render.table(['time (UTC)', 'reviewer', 'status', 'comment'], review_rows, empty='Not reviewed yet.')}"
         "<details><summary>Full record (JSON)</summary>"

@@ -1,0 +1,120 @@
+"""Safety notice, error placement and HTML-as-text in the UI's callbacks and fragments (real hub, no browser)."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pytest
+
+from hub.auth import Principal, Role
+from hub.safety import SafetyTerms
+from tests.ui.test_guards import guarded_callbacks, signed_in
+from ui import compliance, render
+from ui.app import build_ui
+
+ADVERSE = "My patient developed elevated ALT and a rash after the second dose of Lumerza. What should I do?"
+
+
+def callback(hub, name: str, module: str = ""):  # type: ignore[no-untyped-def]
+    return next(
+        f
+        for f in guarded_callbacks(build_ui(lambda: hub))
+        if f.__name__ == name and f.__module__.endswith(module)
+    )
+
+
+def test_matched_words_are_the_texts_own_words_not_patterns() -> None:
+    terms = SafetyTerms.load(None)
+    words = terms.matched_words(ADVERSE)
+    assert words and all("\\" not in w and "(?:" not in w for w in words)
+    assert any(w.lower().startswith("my patient developed") for w in words)
+    assert terms.matched_words("What are the most common adverse reactions?") == []
+
+
+def test_msl_sees_the_safety_notice_first_with_wording_from_settings(make_hub) -> None:
+    hub = make_hub(safety_notice="Report <b>now</b> to PV.", safety_contact="pv@example.test, +1 555 0100")
+    user, _ = hub.users.add("maria", Role.msl)
+    who = Principal(user.id, user.name, Role.msl)
+    on_ask = callback(hub, "on_ask")
+    shown, _recent = on_ask(who, ADVERSE, None, None, None, request=signed_in(hub, who))
+    assert "id='ask-safety'" in shown
+    # Before anything else the answer holds, refusal included.
+    assert shown.index("ask-safety") < min(i for i in (shown.find("hub-refusal"), shown.find("hub-answer")) if i > 0)
+    assert "Report &lt;b&gt;now&lt;/b&gt; to PV." in shown and "<b>now</b>" not in shown
+    assert "pv@example.test, +1 555 0100" in shown
+    plain, _ = on_ask(who, "What is the half-life?", None, None, None, request=signed_in(hub, who))
+    assert "ask-safety" not in plain
+
+
+def test_compliance_reads_the_matching_words(make_hub) -> None:
+    hub = make_hub()
+    user, _ = hub.users.add("maria", Role.msl)
+    ans = hub.ask(ADVERSE, user=Principal(user.id, user.name, Role.msl))
+    assert ans.flagged
+    detail = compliance.detail_html(hub, ans.audit_id)
+    assert "id='aud-safety'" in detail
+    assert "the question says \u201cMy patient developed" in detail
+    assert "re:" not in detail.split("Full record")[0] and "(?:" not in detail.split("Full record")[0]
+
+
+def test_empty_question_replaces_the_previous_answer_with_the_reason(make_hub) -> None:
+    hub = make_hub()
+    user, _ = hub.users.add("maria", Role.msl)
+    who = Principal(user.id, user.name, Role.msl)
+    shown, recent = callback(hub, "on_ask")(who, "   ", None, None, None, request=signed_in(hub, who))
+    assert "the question is empty" in shown and "role='alert'" in shown
+    assert isinstance(recent, dict) and recent.get("__type__") == "update" and "value" not in recent
+
+
+@pytest.mark.parametrize("title", ["<form action='//evil'><input type=password></form>"])
+def test_a_refused_approve_is_text_next_to_the_buttons(make_hub, label_pdf, meta, title: str) -> None:
+    """Before: the refusal was a gr.Error overlay over the versions table, rendered as HTML."""
+    hub = make_hub()
+    user, _ = hub.users.add("olivia", Role.content_owner)
+    who = Principal(user.id, user.name, Role.content_owner)
+    v1 = hub.ingestion.ingest_bytes(label_pdf, "label.pdf", meta(title=title, status="approved"), actor=who)
+    hub.set_status(v1.version_id, "withdrawn", actor=who, reason="test")
+    out = callback(hub, "on_approve", "library")(who, v1.version_id, request=signed_in(hub, who))
+    message, table, chosen = out
+    assert "hub-bad" in message and "cannot change a version from withdrawn" in message
+    assert "<form" not in message
+    assert table == gr.update() and chosen == gr.update()
+
+
+def test_flagging_without_a_comment_keeps_the_comment_box(make_hub) -> None:
+    hub = make_hub()
+    user, _ = hub.users.add("carla", Role.compliance)
+    who = Principal(user.id, user.name, Role.compliance)
+    record = hub.audit.query(limit=1)[0]
+    out = callback(hub, "on_review", "compliance")(who, record.id, "flagged", "", request=signed_in(hub, who))
+    assert "say why" in out[0] and "role='alert'" in out[0]
+    assert out[1] == gr.update() and out[2] == gr.update()
+
+
+def test_duplicate_user_name_is_explained_and_the_form_kept(make_hub) -> None:
+    hub = make_hub()
+    admin, _ = hub.users.add("root", Role.admin)
+    who = Principal(admin.id, admin.name, Role.admin)
+    hub.users.add("maria", Role.msl)
+    out = callback(hub, "on_add")(who, "maria", "msl", "", request=signed_in(hub, who))
+    assert "hub-bad" in out[0] and "maria" in out[0]
+    assert all(o == gr.update() for o in out[1:])
+
+
+def test_render_escapes_section_and_shows_where_without_expanding() -> None:
+    from types import SimpleNamespace
+
+    c = SimpleNamespace(
+        n=1,
+        title="Label",
+        version="3.0",
+        page_label="page 5",
+        section="2.1 Recommended <i>Dosage</i>",
+        quote="q",
+        source_file="l.pdf",
+        chunk_id="c",
+    )
+    html = render.citation(c, "a q b")
+    summary = html.split("<summary>")[1].split("</summary>")[0]
+    assert "version 3.0" in summary and "page 5" in summary and "2.1 Recommended &lt;i&gt;Dosage" in summary
+    no_section = render.citation(SimpleNamespace(**{**vars(c), "section": None}), "a q b")
+    assert "None" not in no_section and "version 3.0 · page 5</span>" in no_section
