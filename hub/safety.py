@@ -42,7 +42,7 @@ DEFAULT_TERMS: tuple[str, ...] = (
     "accidental overdose",
     "pregnant while taking",
     "became pregnant",
-    r"re:\b(?:my|our|a|one of my) (?:patient|client)s?\b[^.?!]{0,80}\b(?:developed|experienced|had|suffered|reported)\b",
+    r"re:\b(?:my|our|a|one of my) (?:patient|client)s?\b[^.?!]{0,80}\b(?:developed|experienced|had|suffered|reported)\b",  # noqa: E501
     r"re:\bdeveloped (?:a |an )?\w+ after (?:taking|starting|receiving|the (?:first|second|last) dose)\b",
 )
 
