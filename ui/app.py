@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from hub.errors import HubError
 from hub.service import Hub
-from ui import analytics, ask, compliance, learn, library, sessions, users
+from ui import analytics, ask, compliance, learn, library, originals, sessions, users
 from ui.render import esc
 from ui.session import ROLE_NAMES, TAB_ROLES, allowed, role_of, tabs_for
 from ui.theme import CSS, HEAD, theme
@@ -171,6 +171,7 @@ def mount(app: FastAPI) -> FastAPI:
     def max_upload_bytes() -> int:
         return int(app.state.hub.settings.max_upload_mb * 1024 * 1024)
 
+    app.include_router(originals.router(lambda: app.state.hub))
     app.add_middleware(
         sessions.SessionCookieMiddleware,
         get_hub=lambda: app.state.hub,

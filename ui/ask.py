@@ -11,7 +11,7 @@ import gradio as gr
 
 from hub.audit import ANSWER_EVENTS
 from hub.service import AskFilters, Hub
-from ui import render
+from ui import originals, render
 from ui.session import allowed, guard
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             contexts,
             " ".join((q or "").split()),
             safety=(hub.settings.safety_notice, hub.settings.safety_contact),
+            original_url=lambda c: originals.url(c.version_id, c.page),
         )
         return shown, recent_html(recent_questions(hub, who))
 

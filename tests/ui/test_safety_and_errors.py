@@ -118,3 +118,47 @@ def test_render_escapes_section_and_shows_where_without_expanding() -> None:
     assert "version 3.0" in summary and "page 5" in summary and "2.1 Recommended &lt;i&gt;Dosage" in summary
     no_section = render.citation(SimpleNamespace(**{**vars(c), "section": None}), "a q b")
     assert "None" not in no_section and "version 3.0 · page 5</span>" in no_section
+
+
+def test_original_opens_for_signed_in_readers_only_and_is_audited(make_hub, label_pdf, meta) -> None:
+    from fastapi.testclient import TestClient
+
+    from hub.api import create_app
+    from ui import originals, sessions
+    from ui.app import mount
+
+    hub = make_hub()
+    owner, _ = hub.users.add("olivia", Role.content_owner)
+    msl, _ = hub.users.add("maria", Role.msl)
+    manager, _ = hub.users.add("mo", Role.manager)
+    done = hub.ingestion.ingest_bytes(
+        label_pdf, "label.pdf", meta(), actor=Principal(owner.id, owner.name, Role.content_owner)
+    )
+    link = originals.url(done.version_id, 2)
+    with TestClient(mount(create_app(hub=hub))) as client:
+        assert client.get(link).status_code == 401  # no session cookie at all
+        page = client.get("/")
+        assert page.status_code == 200
+        cookie = page.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+        sid = client.cookies[sessions.COOKIE]
+        assert client.get(link).status_code == 401  # a session, but nobody signed in on it
+        store = sessions.store_for(hub)
+        store.sign_in(sid, Principal(manager.id, manager.name, Role.manager))
+        assert client.get(link).status_code == 403
+        store.sign_in(sid, Principal(msl.id, msl.name, Role.msl))
+        before = len(hub.audit.query(event=["document.opened"], limit=100))
+        got = client.get(link)
+        assert got.status_code == 200 and got.content == label_pdf
+        assert got.headers["content-type"] == "application/pdf" and got.headers["x-content-type-options"] == "nosniff"
+        opened = hub.audit.query(event=["document.opened"], limit=100)
+        assert len(opened) == before + 1 and opened[-1].actor == "maria" and opened[-1].payload["page"] == 2
+        # Gradio's own upload route: signed-in sessions only (before: anyone could upload).
+        assert client.post("/gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code != 401
+        client.cookies.clear()
+        refused = client.post("/gradio_api/upload", files={"files": ("a.txt", b"x")})
+        assert refused.status_code == 401
+        # An MSL cannot open a version that is no longer shown in answers.
+        client.cookies.set(sessions.COOKIE, sid)
+        hub.set_status(done.version_id, "withdrawn", actor=Principal(owner.id, owner.name, Role.content_owner), reason="x")
+        assert client.get(link).status_code == 404
