@@ -16,9 +16,7 @@ ADVERSE = "My patient developed elevated ALT and a rash after the second dose of
 
 def callback(hub, name: str, module: str = ""):  # type: ignore[no-untyped-def]
     return next(
-        f
-        for f in guarded_callbacks(build_ui(lambda: hub))
-        if f.__name__ == name and f.__module__.endswith(module)
+        f for f in guarded_callbacks(build_ui(lambda: hub)) if f.__name__ == name and f.__module__.endswith(module)
     )
 
 
@@ -160,5 +158,7 @@ def test_original_opens_for_signed_in_readers_only_and_is_audited(make_hub, labe
         assert refused.status_code == 401
         # An MSL cannot open a version that is no longer shown in answers.
         client.cookies.set(sessions.COOKIE, sid)
-        hub.set_status(done.version_id, "withdrawn", actor=Principal(owner.id, owner.name, Role.content_owner), reason="x")
+        hub.set_status(
+            done.version_id, "withdrawn", actor=Principal(owner.id, owner.name, Role.content_owner), reason="x"
+        )
         assert client.get(link).status_code == 404
