@@ -102,6 +102,20 @@ document.addEventListener('keydown', function (e) {
   const button = document.querySelector('#ask-submit');
   if (button) { button.click(); }
 }, true);
+// Quiz review: A approves, N shows the next item, R moves to the rejection note (never while typing).
+document.addEventListener('keydown', function (e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) { return; }
+  const t = e.target;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) {
+    return;
+  }
+  const item = document.querySelector('#items-detail .hub-item-review');
+  if (!item || !item.offsetParent) { return; }
+  const key = e.key.toLowerCase();
+  const target = {a: '#items-approve', n: '#items-next'}[key];
+  if (target) { e.preventDefault(); document.querySelector(target).click(); }
+  if (key === 'r') { e.preventDefault(); document.querySelector('#items-note textarea, #items-note input').focus(); }
+});
 new MutationObserver(function () {
   document.querySelectorAll('.hub-scroll:not([tabindex])').forEach(function (box) {
     box.setAttribute('tabindex', '0');
