@@ -130,8 +130,13 @@ def build_ui(get_hub: Callable[[], Hub]) -> gr.Blocks:
             return layout(None, "<p>You are signed out.</p>")
 
         def restore(request: gr.Request) -> list[Any]:
-            """On page load (and reload): the session's user, if the cookie still names a live one."""
-            return layout(sessions.current(get_hub(), request))
+            """On page load (and reload): the session's user, if the cookie still names a live one.
+
+            With nobody signed in nothing changes: the page starts signed out, and a sign-in that
+            finishes before this runs must not be undone by it.
+            """
+            who = sessions.current(get_hub(), request)
+            return layout(who) if who is not None else [gr.update()] * len(layout_outputs)
 
         def checked(tab: str, loader: Callable[[Any], Any]) -> Callable[..., Any]:
             """A tab loader that re-reads who is signed in from the session (never from the page's state)."""

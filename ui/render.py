@@ -120,6 +120,22 @@ def citation(c: Any, context: str, *, open_: bool = False, original_url: str | N
     )
 
 
+def refusal_help(hint: str, nearest: Sequence[tuple[str, str, str]]) -> str:
+    """What to do after a refusal: a hint (e.g. name the product) and the closest approved passages."""
+    out = f"<p class='hub-hint' id='ask-hint'><strong>Try:</strong> {esc(hint)}</p>" if hint else ""
+    if nearest:
+        items = "".join(
+            f"<details class='hub-citation'><summary><span class='hub-cite-title'>{esc(title)}</span> "
+            f"<span class='hub-cite-where'>{esc(where)}</span></summary><blockquote>{esc(text)}</blockquote></details>"
+            for title, where, text in nearest
+        )
+        out += (
+            "<div id='ask-nearest'><p><strong>Closest approved passages</strong> (they did not answer the "
+            f"question well enough to quote as an answer):</p>{items}</div>"
+        )
+    return out
+
+
 def safety_notice(notice: str, contact: str) -> str:
     """The possible-adverse-event notice, shown before anything else in the answer."""
     return (
@@ -136,6 +152,7 @@ def answer(
     *,
     safety: tuple[str, str] | None = None,
     original_url: Any = None,
+    refusal_help: str = "",
 ) -> str:
     """The whole answer block: the safety notice when flagged, linked answer text and its citations, or a refusal.
 
@@ -151,8 +168,8 @@ def answer(
             f"<p><strong>{esc(ans.answer)}</strong> The approved content does not answer: "
             f"<em>{esc(question)}</em></p>{reason}"
             "<p>If a health-care professional asked this, submit a <strong>medical information request</strong> "
-            "so Medical Information can send an approved response, or rephrase the question using terms from "
-            "the label or publications.</p></div></div>"
+            "(button below) so Medical Information can send an approved response, or rephrase the question using "
+            f"terms from the label or publications.</p>{refusal_help}</div></div>"
         )
     cites = "".join(
         citation(c, contexts.get(c.chunk_id, ""), original_url=original_url(c) if original_url else None)

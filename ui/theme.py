@@ -26,6 +26,11 @@ def theme() -> gr.themes.Base:
         button_primary_background_fill_hover="*primary_800",
         button_primary_text_color="white",
         button_primary_border_color="*primary_700",
+        # "stop" buttons (withdraw, disable, reject): white on red-500 fails contrast too.
+        button_cancel_background_fill="#b91c1c",
+        button_cancel_background_fill_hover="#991b1b",
+        button_cancel_text_color="white",
+        button_cancel_border_color="#b91c1c",
     )
 
 
@@ -68,6 +73,8 @@ table.hub-table th, table.hub-table td { border-bottom: 1px solid var(--border-c
   text-align: left; vertical-align: top; }
 /* Accessibility: one visible h1; focus that can be seen on every control; text with at least 4.5:1 contrast. */
 .hub-title { font-size: 1.5rem; margin: 0.25rem 0; }
+table.hub-table th { color: #111827 !important; background: #f3f4f6; }
+.upload-container .or, .upload-container .wrap { color: #374151 !important; }
 .hub-h { font-size: 1.05rem; margin: 0.75rem 0 0.25rem; }
 .hub-meta, .hub-citation .hub-meta, .hub-cite-where { color: #374151 !important; }
 .hub-cite-where { font-weight: 400; font-size: 0.9rem; display: inline-block; }
@@ -117,6 +124,15 @@ document.addEventListener('keydown', function (e) {
   if (key === 'r') { e.preventDefault(); document.querySelector('#items-note textarea, #items-note input').focus(); }
 });
 new MutationObserver(function () {
+  // Gradio's empty plot placeholder carries an aria-label without a role; the upload area's label
+  // differs from its visible text. Both confuse screen readers (axe: aria-prohibited-attr,
+  // label-content-name-mismatch).
+  document.querySelectorAll('.empty[aria-label]:not([role])').forEach(function (box) {
+    box.setAttribute('role', 'img');
+  });
+  document.querySelectorAll('.upload-container[aria-label]').forEach(function (box) {
+    box.removeAttribute('aria-label');
+  });
   document.querySelectorAll('.hub-scroll:not([tabindex])').forEach(function (box) {
     box.setAttribute('tabindex', '0');
     box.setAttribute('role', 'region');
