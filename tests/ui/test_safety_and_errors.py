@@ -33,13 +33,13 @@ def test_msl_sees_the_safety_notice_first_with_wording_from_settings(make_hub) -
     user, _ = hub.users.add("maria", Role.msl)
     who = Principal(user.id, user.name, Role.msl)
     on_ask = callback(hub, "on_ask")
-    shown, _recent = on_ask(who, ADVERSE, None, None, None, request=signed_in(hub, who))
+    shown, *_rest = on_ask(who, ADVERSE, None, None, None, request=signed_in(hub, who))
     assert "id='ask-safety'" in shown
     # Before anything else the answer holds, refusal included.
     assert shown.index("ask-safety") < min(i for i in (shown.find("hub-refusal"), shown.find("hub-answer")) if i > 0)
     assert "Report &lt;b&gt;now&lt;/b&gt; to PV." in shown and "<b>now</b>" not in shown
     assert "pv@example.test, +1 555 0100" in shown
-    plain, _ = on_ask(who, "What is the half-life?", None, None, None, request=signed_in(hub, who))
+    plain, *_rest = on_ask(who, "What is the half-life?", None, None, None, request=signed_in(hub, who))
     assert "ask-safety" not in plain
 
 
@@ -58,9 +58,9 @@ def test_empty_question_replaces_the_previous_answer_with_the_reason(make_hub) -
     hub = make_hub()
     user, _ = hub.users.add("maria", Role.msl)
     who = Principal(user.id, user.name, Role.msl)
-    shown, recent = callback(hub, "on_ask")(who, "   ", None, None, None, request=signed_in(hub, who))
+    shown, *others = callback(hub, "on_ask")(who, "   ", None, None, None, request=signed_in(hub, who))
     assert "the question is empty" in shown and "role='alert'" in shown
-    assert isinstance(recent, dict) and recent.get("__type__") == "update" and "value" not in recent
+    assert all(isinstance(o, dict) and o.get("__type__") == "update" and "value" not in o for o in others)
 
 
 @pytest.mark.parametrize("title", ["<form action='//evil'><input type=password></form>"])
@@ -71,8 +71,8 @@ def test_a_refused_approve_is_text_next_to_the_buttons(make_hub, label_pdf, meta
     who = Principal(user.id, user.name, Role.content_owner)
     v1 = hub.ingestion.ingest_bytes(label_pdf, "label.pdf", meta(title=title, status="approved"), actor=who)
     hub.set_status(v1.version_id, "withdrawn", actor=who, reason="test")
-    out = callback(hub, "on_approve", "library")(who, v1.version_id, request=signed_in(hub, who))
-    message, table, chosen = out
+    out = callback(hub, "on_approve", "library")(who, v1.version_id, "", request=signed_in(hub, who))
+    message, table, chosen, _reason = out
     assert "hub-bad" in message and "cannot change a version from withdrawn" in message
     assert "<form" not in message
     assert table == gr.update() and chosen == gr.update()
@@ -162,3 +162,32 @@ def test_original_opens_for_signed_in_readers_only_and_is_audited(make_hub, labe
             done.version_id, "withdrawn", actor=Principal(owner.id, owner.name, Role.content_owner), reason="x"
         )
         assert client.get(link).status_code == 404
+
+
+def test_refusal_says_what_to_do_and_records_a_medical_information_request(make_hub, label_pdf, meta) -> None:
+    hub = make_hub()
+    owner, _ = hub.users.add("olivia", Role.content_owner)
+    hub.ingestion.ingest_bytes(
+        label_pdf, "label.pdf", meta(), actor=Principal(owner.id, owner.name, Role.content_owner)
+    )
+    user, _ = hub.users.add("maria", Role.msl)
+    who = Principal(user.id, user.name, Role.msl)
+    shown, recent, asked, mi_button, _msg = callback(hub, "on_ask")(
+        who, "and in children?", None, None, None, request=signed_in(hub, who)
+    )
+    assert "hub-refusal" in shown
+    assert "id='ask-hint'" in shown and "does not name a product" in shown and "Zorbex" in shown
+    assert "id='ask-nearest'" in shown  # the closest approved passages, clearly not an answer
+    assert mi_button["visible"] is True and asked["question"] == "and in children?"
+    _button, message = callback(hub, "on_mi_request")(who, asked, request=signed_in(hub, who))
+    assert "Request recorded" in message
+    request = hub.audit.query(event=["mi_request.created"], limit=10)[-1]
+    assert request.actor == "maria" and request.payload["refusal_audit_id"] == asked["audit_id"]
+    # The recent questions re-open an earlier answer from the audit log (only the user's own).
+    audit_id = recent["choices"][0][1]
+    again, *_ = callback(hub, "on_reopen")(who, audit_id, request=signed_in(hub, who))
+    assert "id='ask-reopened'" in again and "and in children?" in again
+    other, _ = hub.users.add("ben", Role.msl)
+    stranger = Principal(other.id, other.name, Role.msl)
+    refused, *_ = callback(hub, "on_reopen")(stranger, audit_id, request=signed_in(hub, stranger))
+    assert "hub-bad" in refused and "and in children?" not in refused
