@@ -6,6 +6,7 @@ in a ``gr.State``; answers are scored by the learning service, never in the brow
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -56,8 +57,26 @@ def feedback_html(fb: Any, last: bool, score: tuple[int, int]) -> str:
         f"<div class='hub-citation'><div class='hub-meta'>{render.esc(c.title)} · version {render.esc(c.version)}"
         f" · {render.esc(c.page_label)}{(' · ' + render.esc(c.section)) if c.section else ''}</div>"
         f"<blockquote><mark>{render.esc(c.passage)}</mark></blockquote></div>"
-        f"<p class='hub-meta'>Next review: {fb.next_review:%Y-%m-%d %H:%M} UTC</p>{nxt}</div>"
+        f"<p class='hub-meta'>Next review: {when(fb.next_review)}</p>{nxt}</div>"
     )
+
+
+def when(moment: dt.datetime, now: dt.datetime | None = None) -> str:
+    """A future moment as relative words plus a ``<time>`` the browser shows in the user's local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    seconds = (moment - now).total_seconds()
+    if seconds < 3600:
+        words = "within the hour"
+    elif seconds < 86400:
+        words = f"in {round(seconds / 3600)} hours"
+    else:
+        days = round(seconds / 86400)
+        words = "tomorrow" if days == 1 else f"in {days} days"
+    iso = moment.isoformat()
+    # The fallback text is UTC; ui.theme's script rewrites it in the browser's own time zone.
+    return f"{words} (<time class='hub-local' datetime='{render.esc(iso)}'>{moment:%Y-%m-%d %H:%M} UTC</time>)"
 
 
 def module_html(module: Any) -> str:
@@ -86,13 +105,27 @@ def progress_html(stats: dict[str, Any] | None, due: int) -> str:
 
     rows = [
         [g["product"], g["topic"], g["attempts"], pct(g["accuracy"]), pct(g["retrievability"]), g["due"]]
-        for g in stats["groups"]
+        for g in weakest_first(stats["groups"])
     ]
+    # "Recall now" is the scheduler's estimate, which is high straight after any review (even a wrong
+    # one): say so, so it is not read as a score next to a low share of correct answers.
     return (
-        f"<div class='hub-html'>{due_line}<p>{stats['attempts']} answers, {pct(stats['accuracy'])} correct, "
-        f"predicted recall now {pct(stats['retrievability'])}.</p>"
-        f"{render.table(['product', 'topic', 'answers', 'correct', 'recall now', 'due'], rows)}</div>"
+        f"<div class='hub-html'>{due_line}<p>{stats['attempts']} answers, {pct(stats['accuracy'])} correct.</p>"
+        f"<p class='hub-meta'>Memory estimate now: {pct(stats['retrievability'])} (the scheduler's chance that "
+        "you recall an item today; it is high right after any review, right or wrong, and falls until the next "
+        "one).</p>"
+        f"{render.table(['product', 'topic', 'answers', 'correct', 'memory now', 'due'], rows)}</div>"
     )
+
+
+def weakest_first(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Topics ordered weakest first: lowest share correct, then lowest memory estimate."""
+
+    def key(g: dict[str, Any]) -> tuple[float, float]:
+        acc, ret = g.get("accuracy"), g.get("retrievability")
+        return (1.0 if acc is None else float(acc), 1.0 if ret is None else float(ret))
+
+    return sorted(groups, key=key)
 
 
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
@@ -160,7 +193,9 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             stats = None
         from hub.learning.plots import learner_progress
 
-        fig = learner_progress(stats["groups"] if stats else [], service.analytics.retention(user=who.name))
+        fig = learner_progress(
+            weakest_first(stats["groups"]) if stats else [], service.analytics.retention(user=who.name)
+        )
         return progress_html(stats, due), fig, gr.update(visible=due > 0)
 
     @guard("learn", get_hub, outputs=7, message_at=6)

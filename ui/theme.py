@@ -133,6 +133,15 @@ new MutationObserver(function () {
   document.querySelectorAll('.upload-container[aria-label]').forEach(function (box) {
     box.removeAttribute('aria-label');
   });
+  // Times written by the server in UTC, shown in the reader's own time zone.
+  document.querySelectorAll('time.hub-local:not([data-local])').forEach(function (t) {
+    const d = new Date(t.getAttribute('datetime'));
+    if (!isNaN(d)) {
+      t.textContent = d.toLocaleString([], {weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit',
+        minute: '2-digit'});
+      t.setAttribute('data-local', '1');
+    }
+  });
   document.querySelectorAll('.hub-scroll:not([tabindex])').forEach(function (box) {
     box.setAttribute('tabindex', '0');
     box.setAttribute('role', 'region');
