@@ -191,3 +191,30 @@ def test_refusal_says_what_to_do_and_records_a_medical_information_request(make_
     stranger = Principal(other.id, other.name, Role.msl)
     refused, *_ = callback(hub, "on_reopen")(stranger, audit_id, request=signed_in(hub, stranger))
     assert "hub-bad" in refused and "and in children?" not in refused
+
+
+def test_compliance_text_search_period_and_csv_of_the_filtered_view(make_hub) -> None:
+    import csv
+    import io
+    import stat
+    from pathlib import Path
+
+    hub = make_hub()
+    msl, _ = hub.users.add("maria", Role.msl)
+    auditor, _ = hub.users.add("carla", Role.compliance)
+    asker = Principal(msl.id, msl.name, Role.msl)
+    hub.ask("What is the half-life of Zorbex?", user=asker)
+    hub.ask(ADVERSE, user=asker)
+    who = Principal(auditor.id, auditor.name, Role.compliance)
+    search = callback(hub, "on_search", "compliance")
+    args = ["Last 24 hours", "", "", "Any", "", "Answers and refusals", False, False, False]
+    table, _choices, _detail = search(who, *args, "elevated alt", request=signed_in(hub, who))
+    assert "1 record(s)" in table and "elevated ALT" in table and "half-life" not in table
+    exported = callback(hub, "on_export_view", "compliance")(who, *args, "", request=signed_in(hub, who))
+    path = Path(exported["value"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert [r["question"] for r in rows] == ["What is the half-life of Zorbex?", ADVERSE]
+    assert rows[1]["flagged"] == "yes" and rows[0]["refusal_reason"]  # nothing is ingested: both refused
+    record = hub.audit.query(event=["audit.exported"], limit=10)[-1]
+    assert record.payload["format"] == "csv-view" and record.payload["records"] == 2
