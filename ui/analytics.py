@@ -21,11 +21,22 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.0%}"
 
 
-def msl_rows(mastery: dict[str, Any]) -> list[list[Any]]:
-    return [
+def msl_rows(mastery: dict[str, Any], msls: list[str] | None = None) -> list[list[Any]]:
+    """One row per MSL: those with answers from the mastery totals, then every other enabled MSL at zero.
+
+    An MSL who has not answered anything is exactly who a manager needs to see.
+    """
+    rows = [
         [user, t["attempts"], pct(t["accuracy"]), pct(t["retrievability"]), pct(t["mastery"]), t["due"], t["overdue"]]
         for user, t in mastery["totals"].items()
     ]
+    listed = set(mastery["totals"])
+    rows += [[name, 0, "–", "–", "–", 0, 0] for name in sorted(msls or []) if name not in listed]
+    return rows
+
+
+def enabled_msls(hub: Hub) -> list[str]:
+    return [u.name for u in hub.users.list() if str(getattr(u.role, "value", u.role)) == "msl" and not u.disabled]
 
 
 def topic_rows(topics: list[dict[str, Any]]) -> list[list[Any]]:
@@ -78,7 +89,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         return [
             render.table(
                 ["MSL", "answers", "correct", "recall now", "mastery", "due", "overdue"],
-                msl_rows(mastery),
+                msl_rows(mastery, enabled_msls(hub)),
                 empty="No quiz answers yet.",
             ),
             plots.mastery_heatmap(mastery),

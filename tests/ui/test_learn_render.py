@@ -26,3 +26,15 @@ def test_weakest_topics_come_first_and_recall_is_not_shown_as_a_score() -> None:
     assert "25% correct." in html and "predicted recall now 100%" not in html
     assert "high right after any review" in html
     assert html.index(">weak<") < html.index(">strong<")
+
+
+def test_every_msl_is_listed_in_mastery_even_without_answers() -> None:
+    from ui.analytics import msl_rows
+
+    mastery = {
+        "totals": {
+            "ana": {"attempts": 3, "accuracy": 1.0, "retrievability": 0.9, "mastery": 0.9, "due": 0, "overdue": 0}
+        }
+    }
+    rows = msl_rows(mastery, ["ben", "ana"])
+    assert [r[0] for r in rows] == ["ana", "ben"] and rows[1][1] == 0
