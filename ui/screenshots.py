@@ -36,6 +36,34 @@ def _ask(page: Any, site: demo.DemoSite) -> None:
     page.wait_for_function("() => document.querySelector('#cite-1').open")
 
 
+def _ask_safety(page: Any, site: demo.DemoSite) -> None:
+    b.sign_in(page, site, "msl")
+    b.ask(page, "My patient developed elevated ALT and a rash after the second dose of Lumerza. What is known?")
+
+
+def _ask_refusal(page: Any, site: demo.DemoSite) -> None:
+    b.sign_in(page, site, "msl")
+    b.ask(page, "and in children?")
+    page.locator("#ask-nearest details").first.click()
+
+
+def _learn_error(page: Any, site: demo.DemoSite) -> None:
+    b.sign_in(page, site, "msl")
+    b.open_tab(page, "Learn")
+    page.wait_for_selector("#learn-progress .hub-html")
+    page.click("#learn-start")
+    page.wait_for_selector("#learn-item .hub-item")
+    page.click("#learn-check")
+    page.wait_for_selector("#learn-feedback .hub-bad")
+
+
+def _quiz_review(page: Any, site: demo.DemoSite) -> None:
+    b.sign_in(page, site, "content_owner")
+    page.get_by_text("Quiz items to review").click()
+    page.wait_for_selector("#items-detail .hub-item-review")
+    page.locator("#items-section").scroll_into_view_if_needed()
+
+
 def _learn(page: Any, site: demo.DemoSite) -> None:
     b.sign_in(page, site, "msl")
     b.open_tab(page, "Learn")
@@ -78,8 +106,12 @@ def _users(page: Any, site: demo.DemoSite) -> None:
 SCENES: dict[str, Callable[[Any, demo.DemoSite], None]] = {
     "signin": _signin,
     "ask": _ask,
+    "ask-safety": _ask_safety,
+    "ask-refusal": _ask_refusal,
     "learn": _learn,
+    "learn-error": _learn_error,
     "library": _library,
+    "quiz-review": _quiz_review,
     "compliance": _compliance,
     "analytics": _analytics,
     "users": _users,
