@@ -48,7 +48,7 @@ def build_ui(get_hub: Callable[[], Hub]) -> gr.Blocks:
         )
 
         with gr.Column(visible=True, elem_id="signin") as signin_box:
-            gr.Markdown("### Sign in")
+            gr.Markdown("## Sign in")
             with gr.Tabs():
                 with gr.Tab("API key", id="key"):
                     key = gr.Textbox(

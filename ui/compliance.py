@@ -183,7 +183,7 @@ def detail_html(hub: Hub, record_id: str) -> str:
         "<div class='hub-html'>"
         f"<p><strong>#{e.seq} {render.esc(e.event)}</strong> by {render.esc(e.actor or 'system')} "
         f"({render.esc(e.role)}) at {render.esc(e.ts)}</p>{_answer_facts(e.payload, hub)}"
-        "<h4>Reviews</h4>"
+        "<h3>Reviews</h3>"
         f"{render.table(['time (UTC)', 'reviewer', 'status', 'comment'], review_rows, empty='Not reviewed yet.')}"
         "<details><summary>Full record (JSON)</summary>"
         f"<div class='hub-scroll'><pre>{render.esc(json.dumps(e.payload, indent=1, ensure_ascii=False))}</pre></div>"
@@ -239,7 +239,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             )
             sample = gr.Button("Random sample of answers", elem_id="aud-sample", min_width=0)
         found = gr.HTML("", elem_id="aud-table")
-        gr.Markdown("### Review a record")
+        gr.Markdown("## Review a record")
         record = gr.Dropdown([], label="Record", elem_id="aud-record")
         detail = gr.HTML("", elem_id="aud-detail")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
@@ -253,7 +253,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             comment = gr.Textbox(label="Comment (required when flagging)", elem_id="aud-comment", min_width=0)
         add_review = gr.Button("Add review", variant="primary", elem_id="aud-add-review")
         review_msg = gr.HTML("", elem_id="aud-review-message")
-        gr.Markdown("### Integrity and export")
+        gr.Markdown("## Integrity and export")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             verify = gr.Button("Verify the chain", elem_id="aud-verify", min_width=0)
             fmt = gr.Radio(["csv", "json"], value="csv", label="Export format", elem_id="aud-format", min_width=0)

@@ -85,7 +85,7 @@ def module_html(module: Any) -> str:
         for k in module.key_points
     )
     return (
-        f"<div class='hub-html'><h4>{render.esc(module.title)} (version {render.esc(module.version)})</h4>"
+        f"<div class='hub-html'><h3>{render.esc(module.title)} (version {render.esc(module.version)})</h3>"
         f"<p class='hub-meta'>About {module.estimated_minutes:.0f} minutes: read the key points, then answer "
         f"{len(module.items)} questions.</p><ol>{points}</ol></div>"
     )

@@ -205,7 +205,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
                 expiry = gr.Textbox(label="Expiry date (YYYY-MM-DD)", elem_id="lib-expiry", min_width=0)
             upload = gr.Button("Upload and ingest", variant="primary", elem_id="lib-upload")
             results = gr.HTML("", elem_id="lib-results")
-        gr.Markdown("### Documents and versions")
+        gr.Markdown("## Documents and versions")
         versions = gr.HTML("", elem_id="lib-versions")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             chosen = gr.Dropdown([], label="Version", elem_id="lib-version-pick", scale=3, min_width=0)

@@ -98,7 +98,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[Callable[...
             with gr.Row(elem_classes=["hub-stack-on-phone"]):
                 bulk_approve = gr.Button("Approve ticked items", elem_id="items-bulk-approve", min_width=0)
                 bulk_reject = gr.Button("Reject ticked items", variant="stop", elem_id="items-bulk-reject", min_width=0)
-        gr.Markdown("#### One at a time")
+        gr.Markdown("### One at a time")
         chosen = gr.Dropdown([], label="Item", elem_id="items-pick")
         detail = gr.HTML("", elem_id="items-detail")
         stem = gr.Textbox(label="Statement (edit before approving if needed)", lines=2, elem_id="items-stem")

@@ -178,7 +178,7 @@ def answer(
     return (
         f"<div class='hub-html' data-question='{esc(question)}'>{notice}"
         f"<div class='hub-answer'>{link_markers(ans.answer)}</div>"
-        f"<h3 class='hub-h'>Sources</h3><div class='hub-citations'>{cites}</div></div>"
+        f"<h2 class='hub-h'>Sources</h2><div class='hub-citations'>{cites}</div></div>"
     )
 
 

@@ -76,6 +76,8 @@ table.hub-table th, table.hub-table td { border-bottom: 1px solid var(--border-c
 table.hub-table th { color: #111827 !important; background: #f3f4f6; }
 .upload-container .or, .upload-container .wrap { color: #374151 !important; }
 .hub-h { font-size: 1.05rem; margin: 0.75rem 0 0.25rem; }
+/* Section headings are h2 (under the one h1) for a screen reader's outline, at a modest size. */
+.prose h2, .hub-html h2 { font-size: 1.2rem !important; }
 .hub-meta, .hub-citation .hub-meta, .hub-cite-where { color: #374151 !important; }
 .hub-cite-where { font-weight: 400; font-size: 0.9rem; display: inline-block; }
 .hub-open-original { margin: 0.25rem 0 0.5rem; }

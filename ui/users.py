@@ -35,7 +35,7 @@ def user_rows(hub: Hub) -> list[list[Any]]:
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
     with gr.Tab("Users", id="users", visible=False, elem_id="tab-users") as tab:
         listing = gr.HTML("", elem_id="users-table")
-        gr.Markdown("### Add a user")
+        gr.Markdown("## Add a user")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             name = gr.Textbox(label="User name", elem_id="users-name", min_width=0)
             role = gr.Dropdown(
@@ -45,7 +45,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
                 label="Password (optional, 8+ characters)", type="password", elem_id="users-password", min_width=0
             )
         add = gr.Button("Add user", variant="primary", elem_id="users-add")
-        gr.Markdown("### Disable a user")
+        gr.Markdown("## Disable a user")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             target = gr.Dropdown([], label="User", elem_id="users-target", min_width=0)
             disable = gr.Button("Disable", variant="stop", elem_id="users-disable", min_width=0)
