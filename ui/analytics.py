@@ -69,15 +69,21 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         exported = gr.File(label="Mastery CSV", interactive=False, visible=False, elem_id="an-export-file")
         gr.Markdown("## Mastery by MSL")
         by_msl = gr.HTML("", elem_id="an-msl")
-        mastery_plot = gr.Plot(label="Mastery by MSL and topic", elem_id="an-mastery-plot")
+        mastery_plot = gr.Plot(
+            label="Mastery by MSL and topic", show_label=False, elem_id="an-mastery-plot", elem_classes=["hub-plot"]
+        )
         gr.Markdown("## By product and topic (weakest first)")
         by_topic = gr.HTML("", elem_id="an-topics")
-        topic_plot = gr.Plot(label="Accuracy and recall by topic", elem_id="an-topic-plot")
+        topic_plot = gr.Plot(
+            label="Accuracy and recall by topic", show_label=False, elem_id="an-topic-plot", elem_classes=["hub-plot"]
+        )
         gr.Markdown("## Retention over time")
-        retention_plot = gr.Plot(label="Retention", elem_id="an-retention-plot")
+        retention_plot = gr.Plot(
+            label="Retention", show_label=False, elem_id="an-retention-plot", elem_classes=["hub-plot"]
+        )
         gr.Markdown("## Content gaps: questions the approved content does not answer")
         gaps_table = gr.HTML("", elem_id="an-gaps")
-        gaps_plot = gr.Plot(label="Content gaps", elem_id="an-gaps-plot")
+        gaps_plot = gr.Plot(label="Content gaps", show_label=False, elem_id="an-gaps-plot", elem_classes=["hub-plot"])
 
     outputs = [by_msl, mastery_plot, by_topic, topic_plot, retention_plot, gaps_table, gaps_plot]
 

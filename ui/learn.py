@@ -151,7 +151,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             next_btn = gr.Button("Next question", visible=False, elem_id="learn-next", min_width=0)
         feedback = gr.HTML("", elem_id="learn-feedback")
         with gr.Accordion("My progress", open=False):
-            plot = gr.Plot(label="My retention over time, and my topics", elem_id="learn-plot")
+            plot = gr.Plot(label="My retention over time, and my topics", show_label=False, elem_id="learn-plot")
 
     item_outputs = [quiz, item, choice, typed, check_btn, next_btn, feedback]
 

@@ -95,6 +95,10 @@ textarea:focus, input[type=text]:focus, input[type=password]:focus { border-colo
   .hub-stack-on-phone > * { width: 100% !important; min-width: 0 !important; }
   .gradio-container { padding: 0 6px !important; }
   .hub-answer { font-size: 1rem; }
+  /* Team plots keep a readable size on a phone and scroll sideways in their own box (the label
+     badge is hidden: the heading above each plot names it, and the badge covered the plot title). */
+  .hub-plot { overflow-x: auto !important; contain: inline-size; }
+  .hub-plot img, .hub-plot canvas { min-width: 720px !important; max-width: none !important; }
 }
 """
 
