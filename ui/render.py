@@ -55,11 +55,21 @@ def _spans(context: str, quote: str) -> list[tuple[int, int]]:
     if found:
         return [found.span()]
     spans: list[tuple[int, int]] = []
-    for line in quote.splitlines():
-        line_pattern = _loose_pattern(line)
-        hit = line_pattern.search(context) if line_pattern else None
+
+    def mark(piece: str) -> bool:
+        piece_pattern = _loose_pattern(piece)
+        hit = piece_pattern.search(context) if piece_pattern else None
         if hit and all(hit.end() <= a or hit.start() >= b for a, b in spans):
             spans.append(hit.span())
+            return True
+        return False
+
+    # A table quote is its header and the cited row, on separate lines or joined by ' | ': each line
+    # is marked where it stands, else each of its cells.
+    for line in quote.splitlines():
+        if not mark(line) and " | " in line:
+            for cell in line.split(" | "):
+                mark(cell)
     return sorted(spans)
 
 
@@ -84,8 +94,13 @@ def highlight(context: str, quote: str) -> str:
 
 
 def _section_of(c: Any) -> str:
-    """The citation's section label ('' when the answer did not name one)."""
-    return " ".join(str(getattr(c, "section", None) or "").split())
+    """The citation's most specific section heading ('' when the answer did not name one).
+
+    Sections come as a heading path ('2 DOSAGE AND ADMINISTRATION > 2.1 Recommended Dosage'); the
+    last step is what a reader looks for in the original.
+    """
+    path = " ".join(str(getattr(c, "section", None) or "").split())
+    return path.split(" > ")[-1].strip()
 
 
 def citation_where(c: Any) -> str:
@@ -104,6 +119,8 @@ def citation(c: Any, context: str, *, open_: bool = False, original_url: str | N
     expanding every block; inside, the quote is marked within its surrounding text, with a link
     to the original file at that page when the viewer may open it.
     """
+    path = " ".join(str(getattr(c, "section", None) or "").split())
+    section_path = f" · {esc(path)}" if " > " in path else ""
     link = (
         f"<p class='hub-open-original'><a href='{esc(original_url)}' target='_blank' rel='noopener'>"
         f"Open the original at {esc(c.page_label)}</a></p>"
@@ -114,7 +131,7 @@ def citation(c: Any, context: str, *, open_: bool = False, original_url: str | N
         f"<details class='hub-citation' id='cite-{int(c.n)}'{' open' if open_ else ''}>"
         f"<summary><span class='hub-cite-title'>[{int(c.n)}] {esc(c.title)}</span> "
         f"<span class='hub-cite-where'>{esc(citation_where(c))}</span></summary>"
-        f"<div class='hub-meta'>{esc(c.source_file)}</div>"
+        f"<div class='hub-meta'>{esc(c.source_file)}{section_path}</div>"
         f"<blockquote>{highlight(context, c.quote)}</blockquote>{link}"
         "</details>"
     )
