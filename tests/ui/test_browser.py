@@ -52,7 +52,9 @@ def test_refusal_is_plain_and_suggests_what_to_do(page, site) -> None:  # type: 
     refusal = page.locator("#ask-answer .hub-refusal")
     text = refusal.inner_text()
     assert "Not found in approved content" in text and "medical information request" in text
-    assert page.locator("#ask-answer .hub-citation").count() == 0
+    # No sources: only the closest passages, labelled as not an answer, and the request button.
+    assert page.locator("#ask-answer .hub-citations").count() == 0
+    assert page.locator("#ask-mi-request").is_visible()
 
 
 def test_msl_cannot_see_library_compliance_or_analytics(page, site) -> None:  # type: ignore[no-untyped-def]

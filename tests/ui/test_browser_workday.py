@@ -162,10 +162,21 @@ def _axe(page) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+            "data": [c.get("data") for n in v["nodes"][:2] for c in n.get("any", [])[:1]],
+        }
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def _settled(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until no Gradio event is still running (its progress text is a passing overlay)."""
+    page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')")
+    page.wait_for_timeout(300)
 
 
 TABS = {
@@ -189,7 +200,7 @@ def test_axe_finds_no_serious_or_critical_violations_on_any_tab(request, site, s
             open_tab(view, tab)
             if tab == "Ask":
                 ask(view, ANSWERABLE)
-            view.wait_for_timeout(500)
+            _settled(view)
             found[f"{role}/{tab}"] = _axe(view)
         view.click("#signout")
         view.wait_for_selector("#signin", state="visible")
