@@ -159,6 +159,11 @@ new MutationObserver(function () {
     box.setAttribute('role', 'region');
     box.setAttribute('aria-label', 'scrollable table');
   });
+  document.querySelectorAll('.hub-plot:not([tabindex])').forEach(function (box) {
+    box.setAttribute('tabindex', '0');
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', 'plot (scrolls sideways on a narrow screen)');
+  });
 }).observe(document.documentElement, {childList: true, subtree: true});
 """
 
