@@ -74,7 +74,8 @@ table.hub-table th, table.hub-table td { border-bottom: 1px solid var(--border-c
 /* Accessibility: one visible h1; focus that can be seen on every control; text with at least 4.5:1 contrast. */
 .hub-title { font-size: 1.5rem; margin: 0.25rem 0; }
 table.hub-table th { color: #111827 !important; background: #f3f4f6; }
-.upload-container .or, .upload-container .wrap, .max_value, .min_value { color: #374151 !important; }
+.upload-container .or, .upload-container .wrap, .max_value, .min_value, .progress-text, .eta-bar {
+  color: #374151 !important; }
 .hub-h { font-size: 1.05rem; margin: 0.75rem 0 0.25rem; }
 /* Section headings are h2 (under the one h1) for a screen reader's outline, at a modest size. */
 .prose h2, .hub-html h2 { font-size: 1.2rem !important; }
