@@ -135,6 +135,19 @@ class Settings(BaseSettings):
         "questions and answers matching one are flagged in the audit log. Default: hub.safety.DEFAULT_TERMS.",
     )
 
+    safety_notice: str = Field(
+        "This may describe an adverse event. If a patient may have had an adverse event or a product quality "
+        "problem, report it to Pharmacovigilance within one business day, whatever the answer below says.",
+        description="Shown to the MSL above the answer when a question or answer matches a safety term.",
+    )
+    safety_contact: str = Field(
+        "Pharmacovigilance: see your local adverse-event reporting procedure.",
+        description="Where to report a possible adverse event (phone, mailbox or form), shown with the safety notice.",
+    )
+    ui_session_idle_minutes: float = Field(
+        30, gt=0, le=24 * 60, description="A web UI session ends after this many minutes without any action."
+    )
+
     learning_desired_retention: float = Field(
         0.9, gt=0, lt=1, description="FSRS target recall probability when a review falls due."
     )
