@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 # torch 2.13.0 is the CPU wheel on these machines; pip also looks in /opt/wheels when present.
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run serve ingest-corpus test test-fast lint lock corpus screenshots clean
+.PHONY: setup run serve ingest-corpus test test-fast lint lock corpus screenshots clean fuzz axe
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,21 @@ run: ingest-corpus ## set up, ingest corpus/, create demo users and quiz items, 
 serve: setup
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)
 
-test: setup ## the whole test suite (CI runs exactly this)
+# axe-core (npm) for the accessibility browser test; pinned, installed into .axe/ (not shipped).
+AXE_VERSION := 4.14.1
+.axe/node_modules/axe-core/axe.min.js:
+	npm install --no-audit --no-fund --prefix .axe axe-core@$(AXE_VERSION)
+
+axe: .axe/node_modules/axe-core/axe.min.js ## install axe-core for the accessibility test
+
+test: setup axe ## the whole test suite (CI runs exactly this)
 	$(BIN)/python -m pytest -q
 
 test-fast: setup ## skip the slow end-to-end tests
 	$(BIN)/python -m pytest -q -m "not slow"
+
+fuzz: setup ## bounded schemathesis run against a real hub serve's OpenAPI schema; fails on any 5xx (tests/security/fuzz.py)
+	$(BIN)/python -m tests.security.fuzz
 
 lint: setup
 	$(BIN)/ruff check hub ingest ui evals tests corpus

@@ -43,7 +43,7 @@ class Unit:
     page: int
     text: str
     hit_rank: int
-    rare: float = 0.0  # share of the question's rarest terms in the unit, its section or title
+    rare: float = 0.0  # unused (kept for report compatibility)
     shape: str = "sentence"
     parts: tuple[str, ...] = ()
     chunk_id: str = ""
@@ -76,7 +76,6 @@ def _label(q: Question, source_file: str, page: int, text: str) -> int:
 def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
     """Ask each question up to the composer's candidates; keep every unit's features and label."""
     from evals.qa import _page_text_reader
-    from hub.answering import question_terms
     from hub.question import KIND_WORDS, understand
     from hub.support import FEATURES
     from hub.vector_index import QueryFilters
@@ -94,8 +93,6 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
         cands = composer.candidates(q.question, vector, allowed, intent) if allowed else []
         group = q.source_file or (cands[0].chunk.version.source_file if cands else "none")
         asked = Asked(q, set_name, f"{set_name}:{group}", specific=intent.kind in KIND_WORDS)
-        idf = composer.terms.idf(question_terms(q.question, composer.terms))
-        rare = sorted(idf, key=lambda t: -idf[t])[:2]
         if q.answerable and q.evidence and q.page is not None:
             text = page_text(q.source_file or "", q.page)
             if text:
@@ -110,7 +107,7 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
                     c.chunk.page,
                     c.text,
                     c.hit_rank,
-                    _rare_coverage(composer, rare, c),
+                    0.0,
                     c.shape,
                     c.parts,
                     c.chunk_id,
@@ -118,15 +115,6 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
             )
         out.append(asked)
     return out
-
-
-def _rare_coverage(composer: Any, rare: list[str], cand: Any) -> float:
-    if not rare:
-        return 1.0
-    found = set(composer.terms.terms(cand.text)) | set(
-        composer.terms.terms(f"{cand.chunk.version.document.title} {cand.chunk.section}")
-    )
-    return sum(t in found for t in rare) / len(rare)
 
 
 def _question_row(a: Asked, scores: np.ndarray) -> list[float]:
@@ -137,7 +125,7 @@ def _question_row(a: Asked, scores: np.ndarray) -> list[float]:
         return [0.0] * len(QUESTION_FEATURES)
     order = np.argsort(-scores, kind="stable")
     ranked = [(float(scores[i]), dict(zip(FEATURES, a.units[int(i)].feats, strict=True))) for i in order]
-    q = question_features(a.specific, ranked, a.units[int(order[0])].rare)
+    q = question_features(a.specific, ranked)
     return [q[name] for name in QUESTION_FEATURES]
 
 
@@ -334,7 +322,8 @@ def run(
     with tempfile.TemporaryDirectory(prefix="hub-answer-model-") as tmp:
         for name, questions_file, corpus in sets:
             root = (data_root or Path(tmp)) / name
-            hub = Hub(Settings(data_dir=root))
+            # The shipped model plays no part: features do not depend on it, and it may be stale.
+            hub = Hub(Settings(data_dir=root, answer_model_file=Path(tmp) / "no-model.json"))
             ingest[name] = load_corpus(hub, corpus)
             hub.warm_up()
             # Features do not depend on the model; the fallback keeps candidate order deterministic.

@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from hub.catalog import ChunkRow
-from hub.question import KIND_WORDS, QuestionIntent, understand
+from hub.question import KIND_WORDS, QuestionIntent, key_words, understand
 from hub.retrieval import Hit
 from hub.support import SupportModel, features, question_features
 from hub.vector_index import QueryFilters
@@ -196,8 +196,16 @@ def units(chunk: ChunkRow) -> list[tuple[str, str, tuple[str, ...]]]:
 class AnswerComposer:
     """Builds :class:`Answer` objects from retrieval hits and catalog chunks."""
 
-    def __init__(self, encoder: Any, terms: TermIndex, config: ComposerConfig, model: SupportModel) -> None:
+    def __init__(
+        self,
+        encoder: Any,
+        terms: TermIndex,
+        config: ComposerConfig,
+        model: SupportModel,
+        common: frozenset[str] = frozenset(),
+    ) -> None:
         self.encoder = encoder
+        self.common = common  # everyday words (hub.question.key_words)
         self.terms = terms
         self.config = config
         self.model = model
@@ -293,6 +301,9 @@ class AnswerComposer:
         if missing:
             said = ", ".join(f"'{w}'" for w in missing[:4])
             core = f"The approved content never mentions {said}, which the question hinges on."
+        elif (absent := self.absent_key_words(question, best)) and best.feats.get("key_coverage", 1.0) < 1.0:
+            said = ", ".join(f"'{w}'" for w in absent[:3])
+            core = f"The closest approved passages ({where}) do not mention {said}."
         elif intent.kind in KIND_WORDS and not any(c.feats.get("kind_match") for c in candidates[:10]):
             core = (
                 f"The question asks for {KIND_WORDS[intent.kind]}; the closest approved passages "
@@ -304,6 +315,18 @@ class AnswerComposer:
                 f"(support {support:.2f}, needed {self.threshold:.2f})."
             )
         return core + " Consider a medical-information request."
+
+    def absent_key_words(self, question: str, cand: Candidate) -> list[str]:
+        """Key words of the question found neither in the quote nor in its section or title."""
+        found = set(self.terms.terms(cand.text)) | set(
+            self.terms.terms(f"{cand.chunk.version.document.title} {cand.chunk.section}")
+        )
+        out = []
+        for word in key_words(question, self.common, _stopwords()):
+            tokens = self.terms.terms(word)
+            if tokens and not any(t in found for t in tokens):
+                out.append(word)
+        return out
 
     def missing_terms(self, question: str) -> list[str]:
         """Words of the question whose every index term is absent from approved content."""
@@ -319,17 +342,8 @@ class AnswerComposer:
     ) -> tuple[list[Candidate], dict[str, float]]:
         """The candidates, best first, and the features of the question as a whole."""
         cands = self.candidates(question, qvec, allowed, intent)
-        rare_coverage = 0.0
-        if cands:
-            idf = self.terms.idf(question_terms(question, self.terms))
-            rare = sorted(idf, key=lambda t: -idf[t])[:2]
-            best = cands[0]
-            found = set(self.terms.terms(best.text)) | set(
-                self.terms.terms(f"{best.chunk.version.document.title} {best.chunk.section}")
-            )
-            rare_coverage = sum(t in found for t in rare) / len(rare) if rare else 1.0
         specific = intent.kind in KIND_WORDS
-        qfeats = question_features(specific, [(c.score, c.feats) for c in cands], rare_coverage)
+        qfeats = question_features(specific, [(c.score, c.feats) for c in cands])
         return cands, qfeats
 
     def candidates(
@@ -343,7 +357,8 @@ class AnswerComposer:
         intent = intent or understand(question)
         q_terms = question_terms(question, self.terms)
         idf = self.terms.idf(q_terms)
-        unknown = self.terms.unknown(q_terms)
+        keys = [t for t in (self.terms.terms(w) for w in key_words(question, self.common, _stopwords())) if t]
+        unknown = self.terms.unknown(list(dict.fromkeys([*q_terms, *(t for k in keys for t in k)])))
         out: list[Candidate] = []
         seen: set[str] = set()
         for rank, hit, chunk in allowed:
@@ -383,6 +398,7 @@ class AnswerComposer:
                 idf=idf,
                 unknown=unknown,
                 focus_loss=focus,
+                key_terms=keys,
             )
             cand.score = self.model.predict(cand.feats)
         out.sort(key=lambda c: (-c.score, c.hit_rank))

@@ -25,6 +25,7 @@ from hub.audit import AuditEntry, VerifyResult
 from hub.auth import Principal, Role, UserOut, require
 from hub.catalog import Document, Version
 from hub.errors import Conflict, FileTooLargeError, HubError, InvalidInput, NotFound
+from hub.http_guard import HttpGuard, error_response
 from hub.ingestion import IngestResult
 from hub.service import AskFilters, Hub
 from hub.settings import Settings
@@ -165,6 +166,8 @@ MANAGE_CONTENT = (Role.content_owner,)
 AUDIT = (Role.compliance,)
 MANAGE_USERS = (Role.admin,)
 EVERYONE = tuple(Role)
+# Larger offsets are refused with 422: past any real table, and far from the database's 64-bit overflow.
+MAX_OFFSET = 1_000_000_000
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -231,17 +234,12 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, routers
     )
     app.state.hub = hub
 
+    # Body limits, authentication before the body is read, security headers (hub/http_guard.py).
+    app.add_middleware(HttpGuard)
+
     @app.exception_handler(HubError)
     async def hub_error(_: Request, exc: HubError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return _error(
-            exc.status_code,
-            exc.message,
-            headers,
-            kind=type(exc).__name__,
-            field=getattr(exc, "field", None),
-            file=getattr(exc, "file", None),
-        )
+        return error_response(exc)  # type: ignore[no-any-return]
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -404,7 +402,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None, routers
         flagged_only: bool = False,
         unreviewed_only: bool = False,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         newest_first: bool = False,
     ) -> list[AuditEntry]:
         """Audit records matching every filter, oldest first unless ``newest_first`` (dates are inclusive UTC days)."""

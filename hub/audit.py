@@ -37,12 +37,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Boolean, Integer, String, Text, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
@@ -232,38 +233,61 @@ class AuditLog:
                 time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the process's append lock: take it *before* opening a transaction that will call
+        :meth:`append_in`, so that no thread ever waits for this lock while holding the database's."""
+        with self._lock:
+            yield
+
+    def append_in(
+        self, conn: Connection, items: Sequence[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]]
+    ) -> list[AuditEntry]:
+        """Append records inside the caller's open transaction (the caller holds :meth:`writing`).
+
+        A content change and its audit records then commit together or not at all: nothing is ever
+        visible that the log does not show, and a crash cannot leave a change without its record.
+        """
+        prepared = [(ev, actor, canonical_json(payload), extra) for ev, actor, payload, extra in items]
+        return self._append_rows(conn, prepared) if prepared else []
+
     def _append_locked(self, prepared: list[tuple[str, Principal | None, str, dict[str, Any]]]) -> list[AuditEntry]:
+        with self.engine.begin() as conn:
+            return self._append_rows(conn, prepared)
+
+    def _append_rows(
+        self, conn: Connection, prepared: list[tuple[str, Principal | None, str, dict[str, Any]]]
+    ) -> list[AuditEntry]:
         # SQLAlchemy Core, not the ORM: the append is on every answer's path and the ORM's unit of
         # work cost several milliseconds more per record (evals/audit_cost.py).
         out: list[AuditEntry] = []
         head_t, log_t = AuditHead.__table__, AuditRow.__table__
-        with self.engine.begin() as conn:
-            # Take the write lock before reading the head (a no-op UPDATE is the portable way).
-            conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=head_t.c.seq))
-            seq, prev = conn.execute(select(head_t.c.seq, head_t.c.hash).where(head_t.c.id == 1)).one()
-            rows = []
-            for ev, actor, payload_json, extra in prepared:
-                seq += 1
-                fields: dict[str, Any] = {
-                    "seq": seq,
-                    "id": uuid.uuid4().hex,
-                    "ts": iso_utc(self.now()),
-                    "event": ev,
-                    "actor": actor.name if actor else "",
-                    "role": actor.role_label if actor else "",
-                    "subject": str(extra.get("subject") or ""),
-                    "product": str(extra.get("product") or ""),
-                    "refused": bool(extra.get("refused", False)),
-                    "flagged": bool(extra.get("flagged", False)),
-                    "payload": json.loads(payload_json),
-                    "prev_hash": prev,
-                }
-                digest = record_hash(fields)
-                rows.append({**fields, "payload": payload_json, "hash": digest})
-                out.append(AuditEntry(**fields, hash=digest))
-                prev = digest
-            conn.execute(log_t.insert(), rows)
-            conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=seq, hash=prev))
+        # Take the write lock before reading the head (a no-op UPDATE is the portable way).
+        conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=head_t.c.seq))
+        seq, prev = conn.execute(select(head_t.c.seq, head_t.c.hash).where(head_t.c.id == 1)).one()
+        rows = []
+        for ev, actor, payload_json, extra in prepared:
+            seq += 1
+            fields: dict[str, Any] = {
+                "seq": seq,
+                "id": uuid.uuid4().hex,
+                "ts": iso_utc(self.now()),
+                "event": ev,
+                "actor": actor.name if actor else "",
+                "role": actor.role_label if actor else "",
+                "subject": str(extra.get("subject") or ""),
+                "product": str(extra.get("product") or ""),
+                "refused": bool(extra.get("refused", False)),
+                "flagged": bool(extra.get("flagged", False)),
+                "payload": json.loads(payload_json),
+                "prev_hash": prev,
+            }
+            digest = record_hash(fields)
+            rows.append({**fields, "payload": payload_json, "hash": digest})
+            out.append(AuditEntry(**fields, hash=digest))
+            prev = digest
+        conn.execute(log_t.insert(), rows)
+        conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=seq, hash=prev))
         return out
 
     # --- reading -------------------------------------------------------------------------------
@@ -316,7 +340,7 @@ class AuditLog:
         stmt = select(AuditRow)
         if date_from:
             stmt = stmt.where(AuditRow.ts >= date_from.isoformat())
-        if date_to:
+        if date_to and date_to < dt.date.max:  # date.max is "no upper bound" (its next day does not exist)
             stmt = stmt.where(AuditRow.ts < (date_to + dt.timedelta(days=1)).isoformat())
         if user:
             stmt = stmt.where(AuditRow.actor == user)

@@ -34,8 +34,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from hub.catalog import Base, new_id
-from hub.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from hub.schema import ensure_schema
+from hub.signin_throttle import SignInThrottle
 
 if TYPE_CHECKING:
     from hub.audit import AuditLog
@@ -47,6 +48,19 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD_CHARS = 8
 # scrypt cost: ~16 MiB and ~50 ms per check on these CPUs, the interactive setting the scrypt paper suggests.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+WRONG_CREDENTIALS = "wrong user name or password"
+# Failed sign-in records keep only this much of the request path and user name (they are attacker-chosen).
+MAX_RECORDED_CHARS = 200
+_dummy_hash: str | None = None
+
+
+def _password_hash_for_unknown_user() -> str:
+    """A real scrypt hash of a random secret: checking against it costs what a real check costs,
+    so the time of a failed sign-in does not tell whether the user name exists."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(secrets.token_urlsafe(24))
+    return _dummy_hash
 
 
 class Role(StrEnum):
@@ -65,6 +79,8 @@ class Principal:
     name: str
     role: Role
     is_system: bool = False
+    operator: str = ""
+    """Who actually ran the action when it is not the user themself (``hub ask --user NAME``), else empty."""
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:
@@ -158,8 +174,16 @@ def check_password(password: str, stored: str) -> bool:
 class UserStore:
     """Users in the catalog's SQL database; every change and every failed sign-in is audited."""
 
-    def __init__(self, engine: Engine, audit: AuditLog, *, now: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        audit: AuditLog,
+        *,
+        now: Callable[[], dt.datetime],
+        throttle: SignInThrottle | None = None,
+    ) -> None:
         self.engine = engine
+        self.throttle = throttle or SignInThrottle(window_seconds=300, per_client=20, per_user=10)
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.audit = audit
         self.now = now
@@ -239,7 +263,12 @@ class UserStore:
         return UserOut.of(row)
 
     def authenticate_key(self, key: str, *, context: dict[str, Any] | None = None) -> Principal:
-        """The principal holding ``key``; raises Unauthorized (and audits it) otherwise."""
+        """The principal holding ``key``; raises Unauthorized (and audits it) otherwise.
+
+        A wrong key from a client over its failure limit gets TooManyRequests (not audited again).
+        A right key is never throttled: 256 random bits cannot be guessed, and many users may share
+        one address (a proxy, an office network), whom one client's failures must not lock out.
+        """
         prefix = key_prefix(key)
         if prefix == "(malformed)":
             self.reject("the API key is not in the hub_XXXXXXXX_... format", key_prefix=prefix, context=context)
@@ -252,15 +281,34 @@ class UserStore:
         return row.principal()
 
     def authenticate_password(self, name: str, password: str, *, context: dict[str, Any] | None = None) -> Principal:
-        """The principal for a name and password (UI sign-in); raises Unauthorized (and audits it)."""
+        """The principal for a name and password (UI sign-in); raises Unauthorized (and audits it).
+
+        Every failure - unknown name, no password set, wrong password, disabled account - gives the
+        same message and costs one scrypt check, so neither the answer nor its timing tells which
+        names exist or that a disabled account's password was right. Raises TooManyRequests while
+        the client or the name is over its failure limit.
+        """
+        self._refuse_if_throttled(_client_of(context), name)
         with self.sessions() as s:
             row = s.scalar(select(UserRow).where(UserRow.name == name))
-        # Same message whatever failed, so the sign-in form does not reveal which names exist.
-        if row is None or row.password_hash is None or not check_password(password or "", row.password_hash):
-            self.reject("wrong user name or password", user=name, context=context, shown="wrong user name or password")
+        stored = row.password_hash if row is not None and row.password_hash else None
+        matches = check_password(password or "", stored or _password_hash_for_unknown_user())
+        if row is None or stored is None or not matches:
+            self.reject(WRONG_CREDENTIALS, user=name, context=context, shown=WRONG_CREDENTIALS, per_user=True)
         if row.disabled:
-            self.reject(f"user '{name}' is disabled", user=name, context=context)
+            self.reject(
+                f"user '{name}' is disabled", user=name, context=context, shown=WRONG_CREDENTIALS, per_user=True
+            )
+        self.throttle.clear_user(name)
         return row.principal()
+
+    def _refuse_if_throttled(self, client: str | None, user: str | None) -> None:
+        wait = self.throttle.retry_after(client=client, user=user)
+        if wait is not None:
+            raise TooManyRequests(
+                f"too many failed sign-ins; try again in {wait} s",
+                retry_after=wait,
+            )
 
     def reject(
         self,
@@ -270,10 +318,28 @@ class UserStore:
         user: str = "",
         context: dict[str, Any] | None = None,
         shown: str | None = None,
+        per_user: bool = False,
     ) -> NoReturn:
-        """Audit a failed authentication and raise Unauthorized."""
-        payload = {"reason": reason, "key_prefix": key_prefix, "user": user, **(context or {})}
-        self.audit.append("auth.failed", None, payload, subject=user)
+        """Audit a failed authentication (compactly) and raise Unauthorized.
+
+        The failure counts towards the client's limit (and the user name's, with ``per_user``);
+        the failure that reaches a limit also writes one ``auth.throttled`` record.
+        """
+        client = _client_of(context)
+        # Over the limit already: refuse without another record (the limit was audited when reached).
+        self._refuse_if_throttled(client, user if per_user else None)
+        user = user[:MAX_RECORDED_CHARS]
+        payload = {"reason": reason, "key_prefix": key_prefix, "user": user, **_compact(context)}
+        reached = self.throttle.record_failure(client=client, user=user if per_user else None)
+        entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = [
+            ("auth.failed", None, payload, {"subject": user})
+        ]
+        if reached:
+            limits = {"window_seconds": self.throttle.window, **self.throttle.limits}
+            entries.append(
+                ("auth.throttled", None, {"client": client, "user": user, "limits": limits}, {"subject": user})
+            )
+        self.audit.append_many(entries)
         log.warning("authentication failed: %s", reason)
         raise Unauthorized(shown or f"not signed in: {reason}")
 
@@ -300,7 +366,11 @@ def require(*roles: Role) -> Callable[..., Principal]:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         users: UserStore = request.app.state.hub.users
-        context = {"method": request.method, "path": request.url.path}
+        context = {
+            "method": request.method,
+            "path": request.url.path,
+            "client": request.client.host if request.client else "",
+        }
         if credentials is None:
             users.reject("no API key; send the header Authorization: Bearer KEY", context=context)
         principal = users.authenticate_key(credentials.credentials, context=context)
@@ -312,3 +382,12 @@ def require(*roles: Role) -> Callable[..., Principal]:
 
     dependency.allowed_roles = allowed  # type: ignore[attr-defined]
     return dependency
+
+
+def _client_of(context: dict[str, Any] | None) -> str | None:
+    return str((context or {}).get("client") or "") or None
+
+
+def _compact(context: dict[str, Any] | None) -> dict[str, Any]:
+    """The request context of a failed sign-in, each value cut to a bounded length."""
+    return {str(k)[:40]: str(v)[:MAX_RECORDED_CHARS] for k, v in list((context or {}).items())[:8]}

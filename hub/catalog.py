@@ -44,6 +44,10 @@ SCHEMA_VERSION = 1
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 ONE_APPROVED_INDEX = "uq_versions_one_approved"
+PublishHook = Callable[[Session, "list[tuple[Version, list[str]]]"], None]
+"""Runs inside the transaction that adds versions: ``(session, [(version, superseded ids), ...])``."""
+StatusHook = Callable[[Session, list[str]], None]
+"""Runs inside the transaction that changes a version's state: ``(session, superseded ids)``."""
 
 
 def utcnow() -> dt.datetime:
@@ -406,23 +410,36 @@ class Catalog:
                 )
             )
 
+    def chunk_liveness(self) -> dict[str, bool]:
+        """Every chunk id, with whether its version is approved (what the vector store's flag must say)."""
+        stmt = select(ChunkRow.id, Version.status).join(Version, ChunkRow.version_id == Version.id)
+        with self.sessions() as s:
+            return {cid: status == Status.approved for cid, status in s.execute(stmt)}
+
+    def version_ids_not_approved(self) -> list[str]:
+        with self.sessions() as s:
+            return list(s.scalars(select(Version.id).where(Version.status != Status.approved)))
+
     def chunk_ids_of(self, version_id: str) -> list[str]:
         with self.sessions() as s:
             return list(s.scalars(select(ChunkRow.id).where(ChunkRow.version_id == version_id)))
 
     # --- writes --------------------------------------------------------------------------------
 
-    def add_version(self, new: NewVersion) -> tuple[Version, list[str]]:
+    def add_version(self, new: NewVersion, *, before_commit: PublishHook | None = None) -> tuple[Version, list[str]]:
         """Insert one version and its chunks in one transaction (see :meth:`add_versions`)."""
-        return self.add_versions([new])[0]
+        return self.add_versions([new], before_commit=before_commit)[0]
 
-    def add_versions(self, batch: Sequence[NewVersion]) -> list[tuple[Version, list[str]]]:
+    def add_versions(
+        self, batch: Sequence[NewVersion], *, before_commit: PublishHook | None = None
+    ) -> list[tuple[Version, list[str]]]:
         """Insert versions and their chunks (and originals) in one transaction.
 
         When a new version is approved, every other approved version of the same document is
         marked superseded in the same transaction, before the new one is written, so the database's
-        one-approved-version rule holds at every statement. Returns each version with the ids it
-        superseded.
+        one-approved-version rule holds at every statement. ``before_commit(session, published)`` runs
+        inside that transaction (the hub writes the audit records there). Returns each version with the
+        ids it superseded.
 
         Raises :class:`Conflict` when another worker approved a version of the same document at
         the same moment (the loser of that race changes nothing). Two first uploads of one new
@@ -430,7 +447,7 @@ class Catalog:
         """
         for attempt in (1, 2):
             try:
-                return self._add_versions(batch)
+                return self._add_versions(batch, before_commit)
             except IntegrityError as exc:
                 problem = _constraint_problem(exc)
                 if problem == "title" and attempt == 1:
@@ -449,7 +466,9 @@ class Catalog:
                 raise
         raise AssertionError("unreachable")
 
-    def _add_versions(self, batch: Sequence[NewVersion]) -> list[tuple[Version, list[str]]]:
+    def _add_versions(
+        self, batch: Sequence[NewVersion], before_commit: PublishHook | None
+    ) -> list[tuple[Version, list[str]]]:
         out: list[tuple[Version, list[str]]] = []
         with self.sessions.begin() as s:
             keys = {n.key for n in batch}
@@ -508,6 +527,8 @@ class Catalog:
                 s.flush()
                 out.append((version, superseded))
             self._bump(s)
+            if before_commit is not None:
+                before_commit(s, out)
         return out
 
     def original(self, sha256: str) -> Original:
@@ -537,11 +558,20 @@ class Catalog:
         ).all()
         return list(others)
 
-    def set_status(self, version_id: str, status: Status, reason: str = "", *, expect: str | None = None) -> list[str]:
+    def set_status(
+        self,
+        version_id: str,
+        status: Status,
+        reason: str = "",
+        *,
+        expect: str | None = None,
+        before_commit: StatusHook | None = None,
+    ) -> list[str]:
         """Change a version's lifecycle state; approving supersedes older approved versions.
 
         With ``expect``, the change happens only if the version is still in that state (so two
         people approving or withdrawing at once cannot both act on the same old state).
+        ``before_commit(session, superseded)`` runs inside the transaction (the audit records).
         """
         try:
             with self.sessions.begin() as s:
@@ -573,6 +603,8 @@ class Catalog:
                 version.status_reason = reason
                 version.status_changed_at = utcnow()
                 self._bump(s)
+                if before_commit is not None:
+                    before_commit(s, superseded)
         except IntegrityError as exc:
             if _constraint_problem(exc) == "approved":
                 raise Conflict(

@@ -7,6 +7,7 @@ with ``--user``.
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import os
@@ -68,7 +69,8 @@ def _actor(user: str | None) -> Any:
     if found.disabled:
         err.print(f"[red]error:[/] user '{user}' is disabled")
         raise typer.Exit(2)
-    return Principal(found.id, found.name, found.role)
+    # The record names the user, and who ran the command on their behalf (it was not their own click).
+    return Principal(found.id, found.name, found.role, operator=f"cli:{getpass.getuser()}")
 
 
 @app.command()
@@ -444,7 +446,11 @@ def audit_export(
         data = audit.export(fmt, actor=Principal.system("cli"))  # type: ignore[arg-type]
     except HubError as exc:
         raise _fail(exc) from exc
-    output.write_bytes(data)
+    # The log names people and what they asked: readable by the exporting account only.
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
     out.print(f"wrote {output} ({len(data)} bytes)")
 
 

@@ -7,6 +7,7 @@ HubError
 +-- Conflict            (409) the action clashes with the current state
 +-- Unauthorized        (401) no credential, or one that is unknown or disabled
 +-- Forbidden           (403) a valid credential whose role may not do this
++-- TooManyRequests     (429) too many failed sign-ins from one client or for one user name
 """
 
 from __future__ import annotations
@@ -53,3 +54,13 @@ class Forbidden(HubError):
     """A known, enabled user whose role is not allowed the action (see docs/governance.md)."""
 
     status_code = 403
+
+
+class TooManyRequests(HubError):
+    """Too many failed sign-ins: the API answers 429 with ``Retry-After`` (seconds)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -15,31 +15,41 @@ A failure in 3 or 4 removes what was written; the catalog (step 4) is the commit
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy.orm import Session
+
 from hub.auth import Principal
-from hub.catalog import Catalog, NewChunk, NewVersion, Version, chunk_id, new_id
+from hub.catalog import Catalog, NewChunk, NewVersion, StatusHook, Version, chunk_id, new_id
 from hub.embedding import Embedder
 from hub.errors import FileTooLargeError, HubError, InvalidInput
+from hub.upload_rules import admissible_upload_status
 from hub.vector_index import ChromaVectorIndex, VectorRecord
+from ingest.chunk_limits import enforce_chunk_size
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.errors import BadMetadata, IngestError
-from ingest.loaders import SUPPORTED_EXTENSIONS, load_document, media_type_for, safe_file_name
+from ingest.loaders import SUPPORTED_EXTENSIONS, media_type_for, safe_file_name
 from ingest.metadata import DocumentMetadata, Status, is_sidecar, load_sidecar, parse_metadata
 from ingest.model import Block, ParsedDocument
 from ingest.normalize import collapse_whitespace, normalize_text
+from ingest.sandbox import SandboxedParser
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal["ingested", "unchanged", "failed", "skipped"]
 PublishListener = Callable[[list[tuple[Version, list[str]]], "Principal | None"], None]
 """Called after versions are published, with each version and the ids it superseded, and the actor."""
+PublishAudit = Callable[[Session, list[tuple[Version, list[str]]], "Principal | None"], None]
+"""Called *inside* the catalog transaction that publishes versions (the hub appends the audit records there)."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +95,30 @@ class IngestionService:
         *,
         chunking: ChunkingConfig,
         max_bytes: int,
+        parser: SandboxedParser | None = None,
     ) -> None:
         self.catalog = catalog
         self._embedder = embedder
         self.vectors = vectors
         self.chunking = chunking
         self.max_bytes = max_bytes
+        # Files are parsed and chunked in a resource-limited worker process (ingest/sandbox.py).
+        self.parser = parser or SandboxedParser(chunking)
         self.on_published: list[PublishListener] = []
+        # Set by the hub: the audit append lock (taken before the catalog transaction, never inside
+        # it) and the hook that writes the audit records in that same transaction.
+        self.write_lock: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext
+        self.publish_audit: PublishAudit | None = None
+        # Set by the hub: today's date, and whether a person's upload needs a second person to approve it.
+        self.clock: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
+        self.four_eyes = False
+
+    def _audit_hook(self, actor: Principal | None) -> Callable[[Session, list[tuple[Version, list[str]]]], None]:
+        def hook(session: Session, published: list[tuple[Version, list[str]]]) -> None:
+            if self.publish_audit is not None:
+                self.publish_audit(session, published, actor)
+
+        return hook
 
     def _published(self, published: list[tuple[Version, list[str]]], actor: Principal | None) -> None:
         for listener in self.on_published:
@@ -131,15 +158,17 @@ class IngestionService:
                 pages=existing.page_count,
                 chunks=existing.chunk_count,
             )
+        meta, note = admissible_upload_status(
+            meta, self.clock(), four_eyes=self.four_eyes, by_person=actor is not None and not actor.is_system
+        )
         t = time.perf_counter()
         try:
-            parsed = load_document(data, file_name)
+            parsed = self.parser.parse(data, file_name)
         except IngestError as exc:
             raise InvalidInput(exc.message, file=file_name) from exc
-        timings["parse"] = time.perf_counter() - t
-        t = time.perf_counter()
-        chunks = chunk_document(parsed, self.chunking)
-        timings["chunk"] = time.perf_counter() - t
+        chunks = parsed.chunks
+        timings["parse"] = time.perf_counter() - t - parsed.seconds.get("chunk", 0.0)
+        timings["chunk"] = parsed.seconds.get("chunk", 0.0)
         if not chunks:
             raise InvalidInput(f"{file_name}: no text could be chunked; check the file has body text", file=file_name)
         t = time.perf_counter()
@@ -168,21 +197,25 @@ class IngestionService:
             ]
         )
         try:
-            version, superseded = self.catalog.add_version(
-                NewVersion(
-                    meta,
-                    sha,
-                    file_name,
-                    media_type,
-                    parsed.page_count,
-                    [NewChunk(c.seq, c.page, c.section, c.kind, c.text, c.section_kind) for c in chunks],
-                    embedder.model_id,
-                    version_id,
-                    original=data,
+            stored = self._store_original(sha, media_type, data)
+            with self.write_lock():
+                version, superseded = self.catalog.add_version(
+                    NewVersion(
+                        meta,
+                        sha,
+                        file_name,
+                        media_type,
+                        parsed.page_count,
+                        [NewChunk(c.seq, c.page, c.section, c.kind, c.text, c.section_kind) for c in chunks],
+                        embedder.model_id,
+                        version_id,
+                        original=data,
+                    ),
+                    before_commit=self._audit_hook(actor),
                 )
-            )
         except Exception:
             self.vectors.delete(ids)
+            self._drop_original(sha, stored)
             raise
         if version.status == Status.approved:
             self.vectors.set_live(ids, True)
@@ -194,6 +227,7 @@ class IngestionService:
         return IngestResult(
             file_name,
             "ingested",
+            note,
             document_id=version.document_id,
             version_id=version.id,
             version=version.version_label,
@@ -254,7 +288,11 @@ class IngestionService:
             parsed.append((record, sha, doc))
         sec["parse"] += time.perf_counter() - t
         t = time.perf_counter()
-        chunked = [(record, sha, doc, chunk_document(doc, self.chunking)) for record, sha, doc in parsed]
+        hard_max = self.parser.hard_max_words
+        chunked = [
+            (record, sha, doc, enforce_chunk_size(chunk_document(doc, self.chunking), hard_max))
+            for record, sha, doc in parsed
+        ]
         chunked = [item for item in chunked if item[3]]
         sec["chunk"] += time.perf_counter() - t
         if not chunked:
@@ -268,8 +306,11 @@ class IngestionService:
         t = time.perf_counter()
         vector_records, news, all_ids = [], [], []
         row = 0
+        today = self.clock()
+        by_person = actor is not None and not actor.is_system
         for record, sha, _doc, chunks in chunked:
             meta = record.meta.model_copy(update={"title": record.title or record.key})
+            meta, _ = admissible_upload_status(meta, today, four_eyes=self.four_eyes, by_person=by_person)
             version_id = new_id()
             ids = [chunk_id(version_id, c.seq) for c in chunks]
             all_ids.extend(ids)
@@ -304,7 +345,8 @@ class IngestionService:
             )
         self.vectors.add(vector_records)
         try:
-            published = self.catalog.add_versions(news)
+            with self.write_lock():
+                published = self.catalog.add_versions(news, before_commit=self._audit_hook(actor))
         except Exception:
             self.vectors.delete(all_ids)
             raise
@@ -323,16 +365,44 @@ class IngestionService:
         stats["documents"] += len(chunked)
         stats["chunks"] += len(vector_records)
 
-    def set_status(self, version_id: str, status: Status, reason: str = "", *, expect: str | None = None) -> list[str]:
+    def set_status(
+        self,
+        version_id: str,
+        status: Status,
+        reason: str = "",
+        *,
+        expect: str | None = None,
+        before_commit: StatusHook | None = None,
+    ) -> list[str]:
         """Change a version's state in the catalog, then mirror it into the vector index.
 
-        Low level: no lifecycle rules and no audit. People go through :meth:`hub.service.Hub.set_status`.
+        Low level: no lifecycle rules. ``before_commit`` runs in the catalog transaction (the hub's
+        audit records). People go through :meth:`hub.service.Hub.set_status`.
         """
-        superseded = self.catalog.set_status(version_id, status, reason, expect=expect)
+        with self.write_lock():
+            superseded = self.catalog.set_status(version_id, status, reason, expect=expect, before_commit=before_commit)
         self.vectors.set_live(self.catalog.chunk_ids_of(version_id), status == Status.approved)
         for old in superseded:
             self.vectors.set_live(self.catalog.chunk_ids_of(old), False)
         return superseded
+
+    def _store_original(self, sha: str, media_type: str, data: bytes) -> Path | None:
+        """Keep the original by content hash; returns its path if this call created it."""
+        # Originals are kept by content hash: provenance for audit, and no name can escape the folder.
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        target = self.files_dir / f"{sha}.{media_type}"
+        if target.exists():
+            return None
+        tmp = target.with_suffix(f".{new_id()}.part")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        return target
+
+    def _drop_original(self, sha: str, created: Path | None) -> None:
+        # A failed publish (e.g. a concurrent first upload of the same title) must not leave an
+        # orphan file - unless a version committed meanwhile with the same bytes needs it.
+        if created is not None and self.catalog.version_by_sha(sha) is None:
+            created.unlink(missing_ok=True)
 
     # --- batches from the file system ------------------------------------------------------------
 
@@ -380,6 +450,9 @@ class IngestionService:
             return IngestResult(name, "failed", exc.message)
         except OSError as exc:
             return IngestResult(name, "failed", f"could not read the file: {exc.strerror or exc}")
+        except Exception as exc:  # a batch records every failure per file and goes on to the next file
+            log.exception("ingesting %s failed unexpectedly", path)
+            return IngestResult(name, "failed", f"unexpected error ({type(exc).__name__}); see the server log")
 
 
 def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, bool]]:

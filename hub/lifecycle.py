@@ -4,9 +4,11 @@
       |                  |  \\------------> expired      (system: past its expiry date)
       |                  \\---------------> withdrawn    (content owner, with a reason)
       \\---------------------------------> withdrawn    (content owner, with a reason)
+    superseded ----> approved   (content owner, with a reason: restore after the newer one is withdrawn)
 
-Superseded, expired and withdrawn are final: a document comes back only as a new version. Anything
-else is refused with 409 Conflict naming the current state and what is allowed from it.
+A superseded version can be restored (approved again, with a reason) once no newer version of its
+document is approved; expired and withdrawn are final: such a document comes back only as a new
+version. Anything else is refused with 409 Conflict naming the current state and what is allowed from it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Status.approved, Status.withdrawn, Role.content_owner, True, "POST /api/documents/{id}/withdraw"),
     Transition(Status.approved, Status.superseded, SYSTEM, how="approving or uploading a newer approved version"),
     Transition(Status.approved, Status.expired, SYSTEM, how="the daily expiry sweep, once past expiry_date"),
+    # Rollback: after a newer version is withdrawn, the one it replaced can be approved again, on the
+    # record and with a reason, so a document is not left with no live version by accident.
+    Transition(
+        Status.superseded,
+        Status.approved,
+        Role.content_owner,
+        True,
+        "restore: approve again with a reason (Library tab), once no newer version is approved",
+    ),
 )
 
 

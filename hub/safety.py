@@ -42,7 +42,7 @@ DEFAULT_TERMS: tuple[str, ...] = (
     "accidental overdose",
     "pregnant while taking",
     "became pregnant",
-    r"re:\b(?:my|our|a|one of my) (?:patient|client)s?\b[^.?!]{0,80}\b(?:developed|experienced|had|suffered|reported)\b",
+    r"re:\b(?:my|our|a|one of my) (?:patient|client)s?\b[^.?!]{0,80}\b(?:developed|experienced|had|suffered|reported)\b",  # noqa: E501
     r"re:\bdeveloped (?:a |an )?\w+ after (?:taking|starting|receiving|the (?:first|second|last) dose)\b",
 )
 
@@ -91,3 +91,25 @@ class SafetyTerms:
         """The terms (as written in the list) found in any of ``texts``, in list order."""
         joined = "\n".join(t for t in texts if t)
         return [term for term, pattern in zip(self.terms, self.patterns, strict=True) if pattern.search(joined)]
+
+    def matched_words(self, text: str | None) -> list[str]:
+        """The words of ``text`` that matched any term, as they stand in the text (for people to read).
+
+        Reviewers see "my patient developed" rather than the regular expression that found it.
+        Overlapping matches are merged; the result is in text order, without repeats.
+        """
+        if not text:
+            return []
+        spans = sorted(m.span() for pattern in self.patterns for m in pattern.finditer(text))
+        merged: list[list[int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        words: list[str] = []
+        for start, end in merged:
+            found = " ".join(text[start:end].split())
+            if found.casefold() not in (w.casefold() for w in words):
+                words.append(found)
+        return words

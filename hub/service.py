@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from hub import lifecycle
 from hub.answering import Answer, AnswerComposer, ComposerConfig
 from hub.audit import AuditEntry, AuditLog, canonical_json
@@ -27,19 +29,23 @@ from hub.auth import Principal, UserStore
 from hub.catalog import Catalog, ChunkRow, Version, make_engine
 from hub.dense_index import ExactDenseIndex
 from hub.embedding import Embedder
-from hub.errors import Conflict, InvalidInput
+from hub.errors import Conflict, InvalidInput, NotFound
 from hub.ingestion import IngestionService
 from hub.learning.service import LearningService
 from hub.lexical_index import BM25Index
-from hub.question import KIND_QUERY_WORDS, understand
+from hub.question import KIND_QUERY_WORDS, common_words, understand
+from hub.repair import repair_index
 from hub.retrieval import Hit, HybridRetriever, Retrieval
 from hub.routing import RoutingConfig, merge_hits, route, with_neighbours
 from hub.safety import SafetyTerms
 from hub.settings import Settings
+from hub.signin_throttle import SignInThrottle
 from hub.support import SupportModel
+from hub.upload_rules import check_four_eyes_approval, parse_limits
 from hub.vector_index import ChromaVectorIndex, QueryFilters, make_chroma_client
 from ingest.chunking import ChunkingConfig
 from ingest.metadata import DocType, Status
+from ingest.sandbox import SandboxedParser
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +126,16 @@ class Hub:
             make_engine(settings.resolved_database_url()), refresh_wait_s=settings.index_refresh_wait_s
         )
         self.audit = AuditLog(self.catalog.engine, now=self.now, checkpoint_file=settings.audit_checkpoint_file)
-        self.users = UserStore(self.catalog.engine, self.audit, now=self.now)
+        self.users = UserStore(
+            self.catalog.engine,
+            self.audit,
+            now=self.now,
+            throttle=SignInThrottle(
+                window_seconds=settings.auth_failure_window_seconds,
+                per_client=settings.auth_max_failures_per_client,
+                per_user=settings.auth_max_failures_per_user,
+            ),
+        )
         self.safety = SafetyTerms.load(settings.safety_terms_file)
         self.retire_listeners: list[Callable[[list[str]], None]] = []
         self.settings_fingerprint = hashlib.sha256(
@@ -148,18 +163,28 @@ class Hub:
             lexical_weight=settings.lexical_weight,
             fusion=settings.retrieval_fusion,
         )
+        chunking = ChunkingConfig(
+            settings.chunk_max_words, settings.chunk_overlap_sentences, settings.chunk_table_max_words
+        )
         self.ingestion = IngestionService(
             self.catalog,
             self.embedder,
             self.vectors,
-            chunking=ChunkingConfig(
-                settings.chunk_max_words, settings.chunk_overlap_sentences, settings.chunk_table_max_words
-            ),
+            files_dir=settings.data_dir / "files",
+            chunking=chunking,
             max_bytes=int(settings.max_upload_mb * 2**20),
+            parser=SandboxedParser(chunking, parse_limits(settings)),
         )
-        self.ingestion.on_published.append(self._audit_published)
+        # Content changes and their audit records commit in one transaction (hub/audit.py append_in).
+        self.ingestion.write_lock = self.audit.writing
+        self.ingestion.publish_audit = self._audit_published
+        self.ingestion.on_published.append(self._retire_superseded)
+        self.ingestion.clock = lambda: self.clock()  # follows a clock swapped in later (tests do)
+        self.ingestion.four_eyes = settings.approval_four_eyes
         # Registered before the start-up expiry sweep so that items of expired versions retire with them.
         self.learning = LearningService(self)
+        # A crash after a commit can leave the vector store's flags behind the catalog: put them right.
+        repair_index(self)
         self.expire_due()
 
     def now(self) -> dt.datetime:
@@ -200,6 +225,7 @@ class Hub:
                 min_ratio=s.sentence_min_ratio,
             ),
             SupportModel.load(s.answer_model_file),
+            common_words(s.embedding_model),
         )
 
     def warm_up(self) -> None:
@@ -327,6 +353,8 @@ class Hub:
             "settings_fingerprint": self.settings_fingerprint,
             "safety_terms": terms,
         }
+        if actor.operator:
+            payload["operator"] = actor.operator
         return self.audit.append(
             "answer.refused" if answer.refused else "answer.given",
             actor,
@@ -355,17 +383,24 @@ class Hub:
             lifecycle.check(version.status, target, actor, reason)
             if target == Status.approved:
                 self._check_approvable(version)
-            superseded = self.ingestion.set_status(version_id, target, reason, expect=version.status)
-        entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = [
-            (
-                f"document.{target}",
-                actor,
-                {**_version_facts(version), "from": version.status, "to": str(target), "reason": reason},
-                {"subject": version_id, "product": version.product},
+                if self.settings.approval_four_eyes:
+                    check_four_eyes_approval(self.audit, version, actor)
+
+            def audit_change(session: Session, superseded: list[str]) -> None:
+                entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = [
+                    (
+                        f"document.{target}",
+                        actor,
+                        {**_version_facts(version), "from": version.status, "to": str(target), "reason": reason},
+                        {"subject": version_id, "product": version.product},
+                    )
+                ]
+                entries += self._superseded_entries(superseded, version, session)
+                self.audit.append_in(session.connection(), entries)
+
+            superseded = self.ingestion.set_status(
+                version_id, target, reason, expect=version.status, before_commit=audit_change
             )
-        ]
-        entries += self._superseded_entries(superseded, version)
-        self.audit.append_many(entries)
         retired = list(superseded) + ([] if target == Status.approved else [version_id])
         self.catalog.refresh()
         self._retire(retired)
@@ -377,6 +412,12 @@ class Hub:
             raise Conflict(
                 f"version {version.version_label} expired on {version.expiry_date}; upload a version "
                 "with a later expiry date"
+            )
+        if version.effective_date is not None and version.effective_date > today:
+            # Approving now would retire the live version at once while this one is not yet shown.
+            raise Conflict(
+                f"version {version.version_label} takes effect on {version.effective_date}; approve it on or "
+                "after that date, so the current version stays in answers until then"
             )
         doc = self.catalog.get_document(version.document_id)
         newer = [v for v in doc.versions if v.status == Status.approved and v.created_at > version.created_at]
@@ -396,24 +437,25 @@ class Hub:
         expired: list[str] = []
         with self._lifecycle_lock:
             for version in self.catalog.due_for_expiry(today):
+                reason = f"expiry date {version.expiry_date} passed"
+                entry = (
+                    "document.expired",
+                    Principal.system("expiry-sweep"),
+                    {**_version_facts(version), "from": "approved", "to": "expired", "reason": reason},
+                    {"subject": version.id, "product": version.product},
+                )
                 try:
                     self.ingestion.set_status(
-                        version.id, Status.expired, f"expiry date {version.expiry_date} passed", expect=Status.approved
+                        version.id,
+                        Status.expired,
+                        reason,
+                        expect=Status.approved,
+                        before_commit=lambda session, _superseded, e=entry: self.audit.append_in(
+                            session.connection(), [e]
+                        ),
                     )
                 except Conflict:
                     continue  # someone else changed it meanwhile
-                self.audit.append(
-                    "document.expired",
-                    Principal.system("expiry-sweep"),
-                    {
-                        **_version_facts(version),
-                        "from": "approved",
-                        "to": "expired",
-                        "reason": f"expiry date {version.expiry_date} passed",
-                    },
-                    subject=version.id,
-                    product=version.product,
-                )
                 expired.append(version.id)
             self._swept_on = today
         if expired:
@@ -423,10 +465,12 @@ class Hub:
             log.info("expired %d version(s) past their expiry date", len(expired))
         return expired
 
-    def _audit_published(self, published: list[tuple[Version, list[str]]], actor: Principal | None) -> None:
+    def _audit_published(
+        self, session: Session, published: list[tuple[Version, list[str]]], actor: Principal | None
+    ) -> None:
+        """Audit records of newly published versions, written in the transaction that publishes them."""
         actor = actor or Principal.system()
         entries: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = []
-        retired: list[str] = []
         for version, superseded in published:
             facts = {
                 **_version_facts(version),
@@ -437,20 +481,25 @@ class Hub:
                 "chunks": version.chunk_count,
                 "embedding_model": version.embedding_model,
             }
+            if actor.operator:
+                facts["operator"] = actor.operator
             entries.append(("document.uploaded", actor, facts, {"subject": version.id, "product": version.product}))
-            entries += self._superseded_entries(superseded, version)
-            retired += superseded
-        self.audit.append_many(entries)
+            entries += self._superseded_entries(superseded, version, session)
+        self.audit.append_in(session.connection(), entries)
+
+    def _retire_superseded(self, published: list[tuple[Version, list[str]]], _actor: Principal | None) -> None:
         # This worker's own indexes catch up before the upload returns (others rebuild in the background).
         self.catalog.refresh()
-        self._retire(retired)
+        self._retire([old for _, superseded in published for old in superseded])
 
     def _superseded_entries(
-        self, superseded: list[str], by: Version
+        self, superseded: list[str], by: Version, session: Session
     ) -> list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]]:
         out: list[tuple[str, Principal | None, dict[str, Any], dict[str, Any]]] = []
         for old_id in superseded:
-            old = self.catalog.get_version(old_id)
+            old = session.get(Version, old_id)
+            if old is None:  # cannot happen inside the transaction that superseded it
+                raise NotFound(f"no document version with id '{old_id}'")
             out.append(
                 (
                     "document.superseded",

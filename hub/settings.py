@@ -135,6 +135,19 @@ class Settings(BaseSettings):
         "questions and answers matching one are flagged in the audit log. Default: hub.safety.DEFAULT_TERMS.",
     )
 
+    safety_notice: str = Field(
+        "This may describe an adverse event. If a patient may have had an adverse event or a product quality "
+        "problem, report it to Pharmacovigilance within one business day, whatever the answer below says.",
+        description="Shown to the MSL above the answer when a question or answer matches a safety term.",
+    )
+    safety_contact: str = Field(
+        "Pharmacovigilance: see your local adverse-event reporting procedure.",
+        description="Where to report a possible adverse event (phone, mailbox or form), shown with the safety notice.",
+    )
+    ui_session_idle_minutes: float = Field(
+        30, gt=0, le=24 * 60, description="A web UI session ends after this many minutes without any action."
+    )
+
     learning_desired_retention: float = Field(
         0.9, gt=0, lt=1, description="FSRS target recall probability when a review falls due."
     )
@@ -146,6 +159,47 @@ class Settings(BaseSettings):
     learning_quiz_max_items: int = Field(30, ge=1, le=100, description="Most items in one quiz.")
 
     max_upload_mb: float = Field(50, gt=0, description="Largest accepted upload, in MiB.")
+    max_body_kb: int = Field(
+        1024,
+        ge=16,
+        description="Largest request body of any API call but an upload, in KiB; larger bodies get 413 before "
+        "they are read (uploads are capped at max_upload_mb plus form overhead). See hub/http_guard.py.",
+    )
+
+    parse_timeout_seconds: float = Field(
+        60, gt=0, description="Wall-clock limit for parsing and chunking one file in its worker process."
+    )
+    parse_max_memory_mb: int = Field(
+        1536, ge=256, description="Address-space limit (RLIMIT_AS) of the worker process that parses one file."
+    )
+    parse_workers: int = Field(2, ge=1, le=32, description="Most files parsed at once (each in its own process).")
+    package_max_total_mb: int = Field(
+        512, ge=1, description="OOXML (PPTX/DOCX): most bytes all parts may decompress to together, in MiB."
+    )
+    package_max_part_mb: int = Field(
+        128, ge=1, description="OOXML (PPTX/DOCX): most bytes one part may decompress to, in MiB."
+    )
+    package_max_ratio: float = Field(
+        100,
+        ge=2,
+        description="OOXML (PPTX/DOCX): highest compression ratio of a part larger than 1 MiB (bombs reach 400+).",
+    )
+    package_max_parts: int = Field(10_000, ge=10, description="OOXML (PPTX/DOCX): most parts in one package.")
+
+    auth_failure_window_seconds: int = Field(
+        300, ge=1, description="Window over which failed sign-ins are counted for the limits below."
+    )
+    auth_max_failures_per_client: int = Field(
+        20, ge=1, description="Failed sign-ins from one client address per window before it gets 429."
+    )
+    auth_max_failures_per_user: int = Field(
+        10, ge=1, description="Failed password sign-ins for one user name per window before it is locked (429)."
+    )
+    approval_four_eyes: bool = Field(
+        False,
+        description="Require a second person: a content owner may not approve a version they uploaded, and "
+        "uploads by a person are stored as drafts rather than approved.",
+    )
 
     index_refresh_wait_s: float = Field(
         0.5,

@@ -39,27 +39,26 @@ FEATURES = (
     "has_number",
     "q_numbers",
     "comparative_gap",
+    "key_coverage",
+    "unknown_key",
 )
 # Question-level features: is the question answerable from these candidates at all?
 QUESTION_FEATURES = (
     "best",
     "best_kind",
     "top_kind",
-    "unknown_share",
+    "unknown_key",
     "focus_loss",
-    "rare_coverage",
+    "key_coverage",
     "numbers",
 )
 DEFAULT_MODEL_PATH = Path(__file__).with_name("answer_model.json")
 
 
-def question_features(
-    specific_kind: bool, ranked: list[tuple[float, dict[str, float]]], rare_coverage: float
-) -> dict[str, float]:
+def question_features(specific_kind: bool, ranked: list[tuple[float, dict[str, float]]]) -> dict[str, float]:
     """Features of the question as a whole, from its candidates ranked by unit support.
 
-    ``ranked``: (support, unit features) best first; ``rare_coverage``: share of the question's
-    rarest terms found in the best unit, its section or its title.
+    ``ranked``: (support, unit features) best first.
     """
     if not ranked:
         return dict.fromkeys(QUESTION_FEATURES, 0.0)
@@ -69,9 +68,9 @@ def question_features(
         "best": best,
         "best_kind": float(feats["kind_match"] or not specific_kind),
         "top_kind": float(top_kind or not specific_kind),
-        "unknown_share": feats["unknown_share"],
+        "unknown_key": feats["unknown_key"],
         "focus_loss": feats["focus_loss"],
-        "rare_coverage": rare_coverage,
+        "key_coverage": feats["key_coverage"],
         "numbers": feats["q_numbers"],
     }
 
@@ -92,6 +91,7 @@ def features(
     idf: Mapping[str, float],
     unknown: set[str],
     focus_loss: float,
+    key_terms: list[list[str]] | None = None,
 ) -> dict[str, float]:
     """The feature vector of one unit (see :data:`FEATURES` for the order used by the model)."""
     total = sum(idf.values())
@@ -101,6 +101,9 @@ def features(
     unknown_share = sum(w for t, w in idf.items() if t in unknown) / total if total else 0.0
     specific = intent.kind not in ("other", "yes_no", "definition")
     kind_match = holds_kind(intent.kind, text)
+    keys = key_terms or []
+    key_found = [any(t in found for t in k) for k in keys]
+    key_unknown = [all(t in unknown for t in k) for k in keys]
     numbers_hit = 0.0
     if intent.numbers:
         numbers_hit = sum(1 for n in intent.numbers if n in text) / len(intent.numbers)
@@ -127,6 +130,8 @@ def features(
         "has_number": float(any(ch.isdigit() for ch in text)),
         "q_numbers": numbers_hit,
         "comparative_gap": float(intent.comparative and unknown_share > 0),
+        "key_coverage": sum(key_found) / len(keys) if keys else 1.0,
+        "unknown_key": sum(key_unknown) / len(keys) if keys else 0.0,
     }
 
 

@@ -157,6 +157,19 @@ class ChromaVectorIndex:
         if chunk_ids:
             self.store.delete_nodes(node_ids=list(chunk_ids))
 
+    def live_flags(self, batch: int = 5000) -> dict[str, bool]:
+        """Every stored chunk id with its ``live`` flag (read in pages; used by the start-up repair)."""
+        out: dict[str, bool] = {}
+        offset = 0
+        while True:
+            got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
+            ids = got["ids"]
+            if not ids:
+                return out
+            for cid, meta in zip(ids, got["metadatas"] or [{}] * len(ids), strict=True):
+                out[cid] = bool((meta or {}).get("live"))
+            offset += len(ids)
+
     def count(self) -> int:
         return int(self.collection.count())
 

@@ -49,3 +49,11 @@ class BadMetadata(IngestError):
     def __init__(self, message: str, *, field: str | None = None, file: str | None = None) -> None:
         super().__init__(message, file=file)
         self.field = field
+
+
+class ResourceLimitExceeded(IngestError):
+    """Reading the file would pass a safety limit (size, ratio, memory, time); ``limit`` names the setting."""
+
+    def __init__(self, message: str, *, limit: str, file: str | None = None) -> None:
+        super().__init__(message, file=file)
+        self.limit = limit

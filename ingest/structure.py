@@ -129,6 +129,8 @@ class _PageBuilder:
             return 0
         if _FIGURE.match(text):
             return 0  # a figure caption is text about a figure, not a section
+        if not _NUMBERED.match(text) and sum(1 for w in words if _NUM.search(w)) > 0.3 * len(words):
+            return 0  # "N=1648 (%)": a bold table header row, not a heading
         larger = ln.size >= self.m.body + 0.9
         bold = ln.bold >= 0.75
         if not (larger or bold):

@@ -21,11 +21,22 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.0%}"
 
 
-def msl_rows(mastery: dict[str, Any]) -> list[list[Any]]:
-    return [
+def msl_rows(mastery: dict[str, Any], msls: list[str] | None = None) -> list[list[Any]]:
+    """One row per MSL: those with answers from the mastery totals, then every other enabled MSL at zero.
+
+    An MSL who has not answered anything is exactly who a manager needs to see.
+    """
+    rows = [
         [user, t["attempts"], pct(t["accuracy"]), pct(t["retrievability"]), pct(t["mastery"]), t["due"], t["overdue"]]
         for user, t in mastery["totals"].items()
     ]
+    listed = set(mastery["totals"])
+    rows += [[name, 0, "–", "–", "–", 0, 0] for name in sorted(msls or []) if name not in listed]
+    return rows
+
+
+def enabled_msls(hub: Hub) -> list[str]:
+    return [u.name for u in hub.users.list() if str(getattr(u.role, "value", u.role)) == "msl" and not u.disabled]
 
 
 def topic_rows(topics: list[dict[str, Any]]) -> list[list[Any]]:
@@ -56,17 +67,23 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             refresh = gr.Button("Refresh", size="sm", elem_id="an-refresh", min_width=0)
             export = gr.Button("Export mastery CSV", size="sm", elem_id="an-export", min_width=0)
         exported = gr.File(label="Mastery CSV", interactive=False, visible=False, elem_id="an-export-file")
-        gr.Markdown("### Mastery by MSL")
+        gr.Markdown("## Mastery by MSL")
         by_msl = gr.HTML("", elem_id="an-msl")
-        mastery_plot = gr.Plot(label="Mastery by MSL and topic", elem_id="an-mastery-plot")
-        gr.Markdown("### By product and topic (weakest first)")
+        mastery_plot = gr.Plot(
+            label="Mastery by MSL and topic", show_label=False, elem_id="an-mastery-plot", elem_classes=["hub-plot"]
+        )
+        gr.Markdown("## By product and topic (weakest first)")
         by_topic = gr.HTML("", elem_id="an-topics")
-        topic_plot = gr.Plot(label="Accuracy and recall by topic", elem_id="an-topic-plot")
-        gr.Markdown("### Retention over time")
-        retention_plot = gr.Plot(label="Retention", elem_id="an-retention-plot")
-        gr.Markdown("### Content gaps: questions the approved content does not answer")
+        topic_plot = gr.Plot(
+            label="Accuracy and recall by topic", show_label=False, elem_id="an-topic-plot", elem_classes=["hub-plot"]
+        )
+        gr.Markdown("## Retention over time")
+        retention_plot = gr.Plot(
+            label="Retention", show_label=False, elem_id="an-retention-plot", elem_classes=["hub-plot"]
+        )
+        gr.Markdown("## Content gaps: questions the approved content does not answer")
         gaps_table = gr.HTML("", elem_id="an-gaps")
-        gaps_plot = gr.Plot(label="Content gaps", elem_id="an-gaps-plot")
+        gaps_plot = gr.Plot(label="Content gaps", show_label=False, elem_id="an-gaps-plot", elem_classes=["hub-plot"])
 
     outputs = [by_msl, mastery_plot, by_topic, topic_plot, retention_plot, gaps_table, gaps_plot]
 
@@ -78,7 +95,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         return [
             render.table(
                 ["MSL", "answers", "correct", "recall now", "mastery", "due", "overdue"],
-                msl_rows(mastery),
+                msl_rows(mastery, enabled_msls(hub)),
                 empty="No quiz answers yet.",
             ),
             plots.mastery_heatmap(mastery),
@@ -97,7 +114,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             plots.gaps_bars(gaps),
         ]
 
-    @guard("analytics", get_hub)
+    @guard("analytics", get_hub, outputs=7)
     def on_refresh(who: Any) -> list[Any]:
         return figures(get_hub())
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
+import io
 import json
 import logging
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +28,67 @@ ANY = "Any"
 SCOPES = {"Answers and refusals": list(ANSWER_EVENTS), "Every event": None}
 HEADERS = ["#", "time (UTC)", "event", "user", "role", "product", "question / detail", "refused", "flagged", "id"]
 PAGE = 200
+
+
+PERIODS = {"Any time": None, "Last 24 hours": 1, "Last 7 days": 7, "Last 30 days": 30}
+VIEW_COLUMNS = [
+    "seq",
+    "time_utc",
+    "event",
+    "user",
+    "role",
+    "product",
+    "question",
+    "answer",
+    "refusal_reason",
+    "refused",
+    "flagged",
+    "safety_terms",
+    "id",
+    "hash",
+]
+
+
+def matches_text(e: AuditEntry, needle: str) -> bool:
+    """Whether a record mentions ``needle`` (case-insensitive) in its question, answer, reason or comment."""
+    if not needle:
+        return True
+    p = e.payload
+    hay = " ".join(str(p.get(k) or "") for k in ("question", "answer", "refusal_reason", "reason", "comment", "title"))
+    return needle.casefold() in f"{hay} {e.actor} {e.product}".casefold()
+
+
+def since(period: str | None, now: dt.datetime) -> dt.datetime | None:
+    days = PERIODS.get(period or "")
+    return now - dt.timedelta(days=days) if days else None
+
+
+def view_csv(entries: list[AuditEntry]) -> bytes:
+    """The filtered records as CSV, one column per thing a reviewer reads (not a JSON blob)."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(VIEW_COLUMNS)
+    for e in entries:
+        p = e.payload
+        w.writerow(
+            [
+                e.seq,
+                e.ts,
+                e.event,
+                e.actor,
+                e.role,
+                e.product,
+                p.get("question", ""),
+                p.get("answer", "") if not e.refused else "",
+                p.get("refusal_reason") or "",
+                "yes" if e.refused else "",
+                "yes" if e.flagged else "",
+                "; ".join(p.get("safety_terms") or []),
+                e.id,
+                e.hash,
+            ]
+        )
+    return out.getvalue().encode("utf-8")
 
 
 def parse_day(text: str, field: str) -> dt.date | None:
@@ -69,7 +134,25 @@ def choices_of(entries: list[AuditEntry]) -> list[tuple[str, str]]:
     return [(f"#{e.seq} {e.ts[:16].replace('T', ' ')} {e.actor}: {summary(e, 60)}", e.id) for e in entries]
 
 
-def _answer_facts(p: dict[str, Any]) -> str:
+def _safety_html(hub: Hub | None, p: dict[str, Any]) -> str:
+    """Why a record was flagged as a possible adverse event, in the words that matched."""
+    if not p.get("safety_terms"):
+        return ""
+    parts = []
+    if hub is not None:
+        for where, text in (("question", p.get("question")), ("answer", p.get("answer"))):
+            words = hub.safety.matched_words(text)
+            if words:
+                quoted = ", ".join(f"“{w}”" for w in words)
+                parts.append(f"the {where} says {quoted}")
+    said = "; ".join(parts) or f"{len(p['safety_terms'])} safety term(s) matched"
+    return (
+        "<p class='hub-bad' id='aud-safety'>Possible adverse event, flagged for pharmacovigilance follow-up: "
+        f"{render.esc(said)}.</p>"
+    )
+
+
+def _answer_facts(p: dict[str, Any], hub: Hub | None = None) -> str:
     """The parts of an answer record a reviewer reads first: question, answer or refusal, sources."""
     if "question" not in p:
         return ""
@@ -79,13 +162,12 @@ def _answer_facts(p: dict[str, Any]) -> str:
         for c in p.get("cited") or []
     )
     refusal = p.get("refusal_reason")
-    terms = ", ".join(p.get("safety_terms") or [])
     said = render.esc(refusal or p.get("answer", ""))
     return (
         f"<p><strong>Question:</strong> {render.esc(p['question'])}</p>"
         f"<p><strong>{'Refused' if refusal else 'Answer'}:</strong> {said}</p>"
         + (f"<ul>{cited}</ul>" if cited else "")
-        + (f"<p class='hub-bad'>Safety terms: {render.esc(terms)}</p>" if terms else "")
+        + _safety_html(hub, p)
     )
 
 
@@ -100,8 +182,8 @@ def detail_html(hub: Hub, record_id: str) -> str:
     return (
         "<div class='hub-html'>"
         f"<p><strong>#{e.seq} {render.esc(e.event)}</strong> by {render.esc(e.actor or 'system')} "
-        f"({render.esc(e.role)}) at {render.esc(e.ts)}</p>{_answer_facts(e.payload)}"
-        "<h4>Reviews</h4>"
+        f"({render.esc(e.role)}) at {render.esc(e.ts)}</p>{_answer_facts(e.payload, hub)}"
+        "<h3>Reviews</h3>"
         f"{render.table(['time (UTC)', 'reviewer', 'status', 'comment'], review_rows, empty='Not reviewed yet.')}"
         "<details><summary>Full record (JSON)</summary>"
         f"<div class='hub-scroll'><pre>{render.esc(json.dumps(e.payload, indent=1, ensure_ascii=False))}</pre></div>"
@@ -124,11 +206,23 @@ def verify_html(hub: Hub) -> str:
     )
 
 
+def _private_file(hub: Hub, name: str, kind: str, data: bytes) -> Path:
+    """Write an export readable by the server's user only (Gradio serves it to signed-in sessions only)."""
+    stamp = hub.now().strftime("%Y%m%dT%H%M%SZ")
+    path = Path(tempfile.mkdtemp(prefix="hub-audit-")) / f"{name}-{stamp}.{kind}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return path
+
+
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
     with gr.Tab("Compliance", id="compliance", visible=False, elem_id="tab-compliance") as tab:
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
+            period = gr.Dropdown(list(PERIODS), value="Any time", label="Period", elem_id="aud-period", min_width=0)
             date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="aud-from", min_width=0)
             date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="aud-to", min_width=0)
+            text = gr.Textbox(label="Text in question, answer or reason", elem_id="aud-text", min_width=0)
             user = gr.Dropdown([ANY], value=ANY, label="User", elem_id="aud-user", min_width=0)
             product = gr.Textbox(label="Product", elem_id="aud-product", min_width=0)
             scope = gr.Dropdown(
@@ -145,7 +239,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             )
             sample = gr.Button("Random sample of answers", elem_id="aud-sample", min_width=0)
         found = gr.HTML("", elem_id="aud-table")
-        gr.Markdown("### Review a record")
+        gr.Markdown("## Review a record")
         record = gr.Dropdown([], label="Record", elem_id="aud-record")
         detail = gr.HTML("", elem_id="aud-detail")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
@@ -159,11 +253,12 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             comment = gr.Textbox(label="Comment (required when flagging)", elem_id="aud-comment", min_width=0)
         add_review = gr.Button("Add review", variant="primary", elem_id="aud-add-review")
         review_msg = gr.HTML("", elem_id="aud-review-message")
-        gr.Markdown("### Integrity and export")
+        gr.Markdown("## Integrity and export")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             verify = gr.Button("Verify the chain", elem_id="aud-verify", min_width=0)
             fmt = gr.Radio(["csv", "json"], value="csv", label="Export format", elem_id="aud-format", min_width=0)
             export = gr.Button("Export the whole log", elem_id="aud-export", min_width=0)
+            export_view = gr.Button("Export this view (CSV)", elem_id="aud-export-view", min_width=0)
         verified = gr.HTML("", elem_id="aud-verified")
         exported = gr.File(label="Export", interactive=False, visible=False, elem_id="aud-export-file")
 
@@ -175,11 +270,13 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             "",
         )
 
-    @guard("compliance", get_hub)
-    def on_search(who: Any, f: str, t: str, u: str, p: str, sc: str, ro: bool, fo: bool, uo: bool) -> tuple[Any, ...]:
-        hub = get_hub()
+    def filtered(
+        hub: Hub, pe: str, f: str, t: str, u: str, p: str, sc: str, ro: bool, fo: bool, uo: bool, tx: str
+    ) -> list[AuditEntry]:
+        """The records the filters select, oldest first (a period preset narrows the dates further)."""
+        start = since(pe, hub.now())
         entries = hub.audit.query(
-            date_from=parse_day(f, "from"),
+            date_from=max(filter(None, [parse_day(f, "from"), start.date() if start else None]), default=None),
             date_to=parse_day(t, "to"),
             user=None if u in (None, "", ANY) else u,
             product=(p or "").strip() or None,
@@ -189,18 +286,42 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             unreviewed_only=uo,
             limit=10_000,
         )
+        # Record times are ISO UTC strings: comparing their first 19 characters compares the instants.
+        cutoff = start.strftime("%Y-%m-%dT%H:%M:%S") if start else ""
+        needle = " ".join((tx or "").split())
+        return [e for e in entries if e.ts[:19] >= cutoff and matches_text(e, needle)]
+
+    @guard("compliance", get_hub, outputs=3)
+    def on_search(
+        who: Any, pe: str, f: str, t: str, u: str, p: str, sc: str, ro: bool, fo: bool, uo: bool, tx: str
+    ) -> tuple[Any, ...]:
+        entries = filtered(get_hub(), pe, f, t, u, p, sc, ro, fo, uo, tx)
         note = f", newest {PAGE} shown" if len(entries) > PAGE else ""
         return listing(list(reversed(entries))[:PAGE], note)
 
-    filters = [principal, date_from, date_to, user, product, scope, refused_only, flagged_only, unreviewed_only]
+    filter_inputs = [
+        period,
+        date_from,
+        date_to,
+        user,
+        product,
+        scope,
+        refused_only,
+        flagged_only,
+        unreviewed_only,
+        text,
+    ]
+    filters = [principal, *filter_inputs]
     search.click(on_search, filters, [found, record, detail])
+    text.submit(on_search, filters, [found, record, detail])
 
-    @guard("compliance", get_hub)
-    def on_sample(who: Any, n: float | None, f: str, t: str, p: str, uo: bool) -> tuple[Any, ...]:
+    @guard("compliance", get_hub, outputs=3)
+    def on_sample(who: Any, n: float | None, pe: str, f: str, t: str, p: str, uo: bool) -> tuple[Any, ...]:
         hub = get_hub()
+        start = since(pe, hub.now())
         entries = hub.audit.sample(
             int(n or 10),
-            date_from=parse_day(f, "from"),
+            date_from=max(filter(None, [parse_day(f, "from"), start.date() if start else None]), default=None),
             date_to=parse_day(t, "to"),
             product=(p or "").strip() or None,
             unreviewed_only=uo,
@@ -208,16 +329,17 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         return listing(entries, " in a random sample of answers")
 
     sample.click(
-        on_sample, [principal, sample_n, date_from, date_to, product, unreviewed_only], [found, record, detail]
+        on_sample, [principal, sample_n, period, date_from, date_to, product, unreviewed_only], [found, record, detail]
     )
 
-    @guard("compliance", get_hub)
+    @guard("compliance", get_hub, outputs=1)
     def on_pick(who: Any, record_id: str | None) -> str:
         return detail_html(get_hub(), record_id) if record_id else ""
 
     record.input(on_pick, [principal, record], [detail])
 
-    @guard("compliance", get_hub)
+    # A refused review (e.g. flagged without a comment) says why next to the button; the comment box stays.
+    @guard("compliance", get_hub, outputs=3)
     def on_review(who: Any, record_id: str | None, status: str, text: str) -> tuple[str, str, str]:
         hub = get_hub()
         if not record_id:
@@ -231,7 +353,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     add_review.click(on_review, [principal, record, review_status, comment], [review_msg, detail, comment])
 
-    @guard("compliance", get_hub)
+    @guard("compliance", get_hub, outputs=1)
     def on_verify(who: Any) -> str:
         return verify_html(get_hub())
 
@@ -241,12 +363,42 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     def on_export(who: Any, kind: str) -> Any:
         hub = get_hub()
         data = hub.audit.export(kind, actor=who)
-        stamp = hub.now().strftime("%Y%m%dT%H%M%SZ")
-        path = Path(tempfile.mkdtemp(prefix="hub-audit-")) / f"audit-log-{stamp}.{kind}"
-        path.write_bytes(data)
-        return gr.update(value=str(path), visible=True)
+        return gr.update(value=str(_private_file(hub, "audit-log", kind, data)), visible=True)
 
     export.click(on_export, [principal, fmt], [exported])
+
+    @guard("compliance", get_hub)
+    def on_export_view(
+        who: Any, pe: str, f: str, t: str, u: str, p: str, sc: str, ro: bool, fo: bool, uo: bool, tx: str
+    ) -> Any:
+        hub = get_hub()
+        entries = filtered(hub, pe, f, t, u, p, sc, ro, fo, uo, tx)
+        data = view_csv(entries)
+        # The log says what was handed out: the filters, how many records and the file's hash.
+        hub.audit.append(
+            "audit.exported",
+            who,
+            {
+                "format": "csv-view",
+                "records": len(entries),
+                "filters": {
+                    "period": pe,
+                    "from": f,
+                    "to": t,
+                    "user": u,
+                    "product": p,
+                    "scope": sc,
+                    "refused_only": ro,
+                    "flagged_only": fo,
+                    "unreviewed_only": uo,
+                    "text": tx,
+                },
+                "sha256": hashlib.sha256(data).hexdigest(),
+            },
+        )
+        return gr.update(value=str(_private_file(hub, "audit-view", "csv", data)), visible=True)
+
+    export_view.click(on_export_view, filters, [exported])
 
     def load(who: Any) -> tuple[Any, ...]:
         if not allowed(who, "compliance"):

@@ -109,9 +109,17 @@ def add_users(data_dir: Path) -> dict[str, str]:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port: the first free one of ``HUB_DEMO_PORTS`` ("LOW-HIGH") when set, else any."""
+    low, _, high = os.environ.get("HUB_DEMO_PORTS", "").partition("-")
+    candidates = range(int(low), int(high) + 1) if low.isdigit() and high.isdigit() else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise RuntimeError(f"no free port in HUB_DEMO_PORTS={os.environ['HUB_DEMO_PORTS']}")
 
 
 def serve_command(port: int) -> list[str]:

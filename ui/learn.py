@@ -6,6 +6,7 @@ in a ``gr.State``; answers are scored by the learning service, never in the brow
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,7 @@ import gradio as gr
 
 from hub.service import Hub
 from ui import render
-from ui.session import allowed, guard
+from ui.session import allowed, error_html, guard
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,26 @@ def feedback_html(fb: Any, last: bool, score: tuple[int, int]) -> str:
         f"<div class='hub-citation'><div class='hub-meta'>{render.esc(c.title)} · version {render.esc(c.version)}"
         f" · {render.esc(c.page_label)}{(' · ' + render.esc(c.section)) if c.section else ''}</div>"
         f"<blockquote><mark>{render.esc(c.passage)}</mark></blockquote></div>"
-        f"<p class='hub-meta'>Next review: {fb.next_review:%Y-%m-%d %H:%M} UTC</p>{nxt}</div>"
+        f"<p class='hub-meta'>Next review: {when(fb.next_review)}</p>{nxt}</div>"
     )
+
+
+def when(moment: dt.datetime, now: dt.datetime | None = None) -> str:
+    """A future moment as relative words plus a ``<time>`` the browser shows in the user's local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    seconds = (moment - now).total_seconds()
+    if seconds < 3600:
+        words = "within the hour"
+    elif seconds < 86400:
+        words = f"in {round(seconds / 3600)} hours"
+    else:
+        days = round(seconds / 86400)
+        words = "tomorrow" if days == 1 else f"in {days} days"
+    iso = moment.isoformat()
+    # The fallback text is UTC; ui.theme's script rewrites it in the browser's own time zone.
+    return f"{words} (<time class='hub-local' datetime='{render.esc(iso)}'>{moment:%Y-%m-%d %H:%M} UTC</time>)"
 
 
 def module_html(module: Any) -> str:
@@ -66,7 +85,7 @@ def module_html(module: Any) -> str:
         for k in module.key_points
     )
     return (
-        f"<div class='hub-html'><h4>{render.esc(module.title)} (version {render.esc(module.version)})</h4>"
+        f"<div class='hub-html'><h3>{render.esc(module.title)} (version {render.esc(module.version)})</h3>"
         f"<p class='hub-meta'>About {module.estimated_minutes:.0f} minutes: read the key points, then answer "
         f"{len(module.items)} questions.</p><ol>{points}</ol></div>"
     )
@@ -86,13 +105,27 @@ def progress_html(stats: dict[str, Any] | None, due: int) -> str:
 
     rows = [
         [g["product"], g["topic"], g["attempts"], pct(g["accuracy"]), pct(g["retrievability"]), g["due"]]
-        for g in stats["groups"]
+        for g in weakest_first(stats["groups"])
     ]
+    # "Recall now" is the scheduler's estimate, which is high straight after any review (even a wrong
+    # one): say so, so it is not read as a score next to a low share of correct answers.
     return (
-        f"<div class='hub-html'>{due_line}<p>{stats['attempts']} answers, {pct(stats['accuracy'])} correct, "
-        f"predicted recall now {pct(stats['retrievability'])}.</p>"
-        f"{render.table(['product', 'topic', 'answers', 'correct', 'recall now', 'due'], rows)}</div>"
+        f"<div class='hub-html'>{due_line}<p>{stats['attempts']} answers, {pct(stats['accuracy'])} correct.</p>"
+        f"<p class='hub-meta'>Memory estimate now: {pct(stats['retrievability'])} (the scheduler's chance that "
+        "you recall an item today; it is high right after any review, right or wrong, and falls until the next "
+        "one).</p>"
+        f"{render.table(['product', 'topic', 'answers', 'correct', 'memory now', 'due'], rows)}</div>"
     )
+
+
+def weakest_first(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Topics ordered weakest first: lowest share correct, then lowest memory estimate."""
+
+    def key(g: dict[str, Any]) -> tuple[float, float]:
+        acc, ret = g.get("accuracy"), g.get("retrievability")
+        return (1.0 if acc is None else float(acc), 1.0 if ret is None else float(ret))
+
+    return sorted(groups, key=key)
 
 
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
@@ -118,7 +151,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             next_btn = gr.Button("Next question", visible=False, elem_id="learn-next", min_width=0)
         feedback = gr.HTML("", elem_id="learn-feedback")
         with gr.Accordion("My progress", open=False):
-            plot = gr.Plot(label="My retention over time, and my topics", elem_id="learn-plot")
+            plot = gr.Plot(label="My retention over time, and my topics", show_label=False, elem_id="learn-plot")
 
     item_outputs = [quiz, item, choice, typed, check_btn, next_btn, feedback]
 
@@ -160,15 +193,17 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             stats = None
         from hub.learning.plots import learner_progress
 
-        fig = learner_progress(stats["groups"] if stats else [], service.analytics.retention(user=who.name))
+        fig = learner_progress(
+            weakest_first(stats["groups"]) if stats else [], service.analytics.retention(user=who.name)
+        )
         return progress_html(stats, due), fig, gr.update(visible=due > 0)
 
-    @guard("learn", get_hub)
+    @guard("learn", get_hub, outputs=7, message_at=6)
     def on_review(who: Any) -> list[Any]:
         out = get_hub().learning.start_quiz(who, review=True, n=10)
         return begin("Due reviews", out)
 
-    @guard("learn", get_hub)
+    @guard("learn", get_hub, outputs=7, message_at=6)
     def on_start(who: Any, p: str, t: str, n: float) -> list[Any]:
         out = get_hub().learning.start_quiz(
             who, product=None if p in (None, ANY) else p, topic=None if t in (None, ANY) else t, n=int(n or 5)
@@ -176,23 +211,27 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         title = " · ".join(x for x in (p, t) if x and x != ANY) or "Quiz"
         return begin(title, out)
 
-    @guard("learn", get_hub)
+    @guard("learn", get_hub, outputs=8, message_at=0)
     def on_module(who: Any, doc_id: str | None) -> list[Any]:
         if not doc_id:
-            raise gr.Error("Choose a document first.")
+            return [error_html("Choose a document first."), *[gr.update()] * 7]
         service = get_hub().learning
         module = service.module(doc_id)
         out = service.start_quiz(who, item_ids=[i.id for i in module.items])
         return [module_html(module), *begin(f"Module: {module.title}", out)]
 
-    @guard("learn", get_hub)
+    # Problems are said in the feedback box under the options; the options stay visible and usable.
+    @guard("learn", get_hub, outputs=9, message_at=5)
     def on_check(who: Any, q: dict[str, Any] | None, picked: str | None, text: str) -> list[Any]:
+        keep = [gr.update()] * 9
         if not q:
-            raise gr.Error("Start a quiz first.")
+            keep[5] = error_html("Start a quiz first.")
+            return keep
         current = q["items"][q["index"]]
         given = text if current["type"] == "cloze" else picked
         if not (given or "").strip():
-            raise gr.Error("Choose or type an answer first.")
+            keep[5] = error_html("Choose or type an answer first.")
+            return keep
         hub = get_hub()
         fb = hub.learning.answer(who, q["attempt"], current["id"], given or "")
         q = {**q, "score": [q["score"][0] + int(fb.correct), q["score"][1] + 1]}
@@ -211,7 +250,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             review_btn,
         ]
 
-    @guard("learn", get_hub)
+    @guard("learn", get_hub, outputs=7, message_at=6)
     def on_next(who: Any, q: dict[str, Any] | None) -> list[Any]:
         if not q or q["index"] + 1 >= len(q["items"]):
             return show(None)

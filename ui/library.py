@@ -93,6 +93,15 @@ def ingest_files(
             rows.append([name, "failed", fields.get("title", ""), "", "", "", "", exc.message])
             continue
         detail = result.message or (f"replaces {len(result.superseded)} older version(s)" if result.superseded else "")
+        if result.outcome == "unchanged":
+            # Identical bytes are a no-op; say what the stored copy is, so "unchanged" is not read as success.
+            detail = f"already stored as {result.title} v{result.version} ({result.status}); nothing was changed"
+            if result.status == Status.superseded:
+                detail += ". To use it again, choose it under Documents and versions, give a reason and press Approve"
+            elif result.status in (Status.withdrawn, Status.expired):
+                detail += (
+                    f". A {result.status} version cannot come back; change the file and upload it as a new version"
+                )
         if result.outcome == "ingested" and result.status == Status.draft:
             detail = detail or "saved as draft: approve it below to make it answerable"
         rows.append(
@@ -135,6 +144,21 @@ def version_rows(hub: Hub) -> list[list[Any]]:
                 ]
             )
     return rows
+
+
+def _no_live_hint(hub: Hub, document_id: str) -> str:
+    """When a document has no live version left, say so and how to bring the previous one back."""
+    doc = hub.catalog.get_document(document_id)
+    if any(v.status == Status.approved for v in doc.versions):
+        return ""
+    previous = [v for v in doc.versions if v.status == Status.superseded]
+    if not previous:
+        return f"<p class='hub-bad'>{render.esc(doc.title)} has no approved version now.</p>"
+    last = previous[-1]
+    return (
+        f"<p class='hub-bad' id='lib-no-live'>{render.esc(doc.title)} has no approved version now. To bring back "
+        f"v{render.esc(last.version_label)}, choose it below, give a reason and press Approve (restore).</p>"
+    )
 
 
 def version_choices(hub: Hub) -> list[tuple[str, str]]:
@@ -181,12 +205,14 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
                 expiry = gr.Textbox(label="Expiry date (YYYY-MM-DD)", elem_id="lib-expiry", min_width=0)
             upload = gr.Button("Upload and ingest", variant="primary", elem_id="lib-upload")
             results = gr.HTML("", elem_id="lib-results")
-        gr.Markdown("### Documents and versions")
+        gr.Markdown("## Documents and versions")
         versions = gr.HTML("", elem_id="lib-versions")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             chosen = gr.Dropdown([], label="Version", elem_id="lib-version-pick", scale=3, min_width=0)
             refresh = gr.Button("Refresh", size="sm", scale=0, min_width=90, elem_id="lib-refresh")
-        reason = gr.Textbox(label="Reason (required to withdraw)", elem_id="lib-reason")
+        reason = gr.Textbox(
+            label="Reason (required to withdraw, or to restore a superseded version)", elem_id="lib-reason"
+        )
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             approve = gr.Button("Approve", variant="primary", elem_id="lib-approve", min_width=0)
             withdraw = gr.Button("Withdraw", variant="stop", elem_id="lib-withdraw", min_width=0)
@@ -199,7 +225,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             gr.update(choices=version_choices(hub), value=None),
         )
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=5)
     def on_upload(
         who: Any,
         paths: list[str] | None,
@@ -212,51 +238,71 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         ap: str,
         eff: str,
         exp: str,
-        progress: gr.Progress = gr.Progress(),
-    ) -> tuple[Any, ...]:  # noqa: B008
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[Any, ...]:
         hub = get_hub()
         paths = [str(p_) for p_ in (paths or [])]
         if not paths:
-            return "<p class='hub-bad'>Choose one or more files to upload.</p>", gr.update(), gr.update(), gr.update()
+            return (
+                "<p class='hub-bad' role='alert'>Choose one or more files to upload.</p>",
+                *[gr.update()] * 4,
+            )
         if t.strip() and len(paths) > 1:
             return (
-                "<p class='hub-bad'>A title names one document. Leave the title blank to use each file's name, "
-                "or upload the files one at a time.</p>",
-                gr.update(),
-                gr.update(),
-                gr.update(),
+                "<p class='hub-bad' role='alert'>A title names one document. Leave the title blank to use each "
+                "file's name, or upload the files one at a time.</p>",
+                *[gr.update()] * 4,
             )
         raw = metadata_fields(t, d, p, a, v, ap, eff, exp, s, "")
         rows = ingest_files(hub, who, paths, raw, progress)
         failed = sum(r[1] == "failed" for r in rows)
+        unchanged = sum(r[1] == "unchanged" for r in rows)
+        fine = len(rows) - failed - unchanged
         summary = (
-            f"<p class='{'hub-bad' if failed else 'hub-ok'}'>{len(rows) - failed} of {len(rows)} file(s) "
-            f"{'processed' if failed else 'processed without errors'}.</p>"
+            f"<p class='{'hub-bad' if failed or unchanged else 'hub-ok'}' role='status'>{fine} of {len(rows)} "
+            f"file(s) ingested{f', {unchanged} already stored (nothing changed)' if unchanged else ''}"
+            f"{f', {failed} failed: see each row' if failed else ''}.</p>"
         )
-        # The files are cleared so the next upload does not send them again.
-        return (summary + render.table(RESULT_HEADERS, rows), *listing(hub), None)
+        if failed:
+            # Keep the chosen files (and the form) so the user can fix the metadata and try again.
+            return (summary + render.table(RESULT_HEADERS, rows), *listing(hub), gr.update(), gr.update())
+        # Done: clear the files and the title, so the next file never becomes a version of this document.
+        return (summary + render.table(RESULT_HEADERS, rows), *listing(hub), None, "")
 
     upload.click(
         on_upload,
         [principal, files, title, doc_type, status, product, area, version, approval_id, effective, expiry],
-        [results, versions, chosen, files],
+        [results, versions, chosen, files, title],
     )
 
-    @guard("library", get_hub)
-    def on_approve(who: Any, version_id: str | None) -> tuple[Any, ...]:
+    # A refused approval is explained under the buttons; the versions table stays readable above.
+    @guard("library", get_hub, outputs=4)
+    def on_approve(who: Any, version_id: str | None, why: str) -> tuple[Any, ...]:
         hub = get_hub()
         if not version_id:
-            return "<p class='hub-bad'>Choose a version first.</p>", gr.update(), gr.update()
-        hub.set_status(version_id, Status.approved, actor=who)
+            return "<p class='hub-bad' role='alert'>Choose a version first.</p>", gr.update(), gr.update(), gr.update()
+        before = hub.catalog.get_version(version_id)
+        restoring = before.status == Status.superseded
+        if restoring and not (why or "").strip():
+            return (
+                "<p class='hub-bad' role='alert'>Say why this superseded version is restored; the reason goes "
+                "into the audit log.</p>",
+                gr.update(),
+                gr.update(),
+                gr.update(),
+            )
+        hub.set_status(version_id, Status.approved, actor=who, reason=(why or "").strip())
         v = hub.catalog.get_version(version_id)
         note = "" if v.is_retrievable(hub.clock()) else " It is not shown in answers yet: check its dates."
+        done = "Restored" if restoring else "Approved"
         return (
-            f"<p class='hub-ok'>Approved {render.esc(v.title)} v{render.esc(v.version_label)}; older "
+            f"<p class='hub-ok'>{done} {render.esc(v.title)} v{render.esc(v.version_label)}; older "
             f"approved versions of it are superseded.{render.esc(note)}</p>",
             *listing(hub),
+            "",
         )
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=3)
     def on_withdraw(who: Any, version_id: str | None, why: str) -> tuple[Any, ...]:
         hub = get_hub()
         if not version_id:
@@ -272,14 +318,14 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         v = hub.catalog.get_version(version_id)
         return (
             f"<p class='hub-ok'>Withdrawn {render.esc(v.title)} v{render.esc(v.version_label)}: it is no longer "
-            "shown in answers or quizzes.</p>",
+            f"shown in answers or quizzes.</p>{_no_live_hint(hub, v.document_id)}",
             *listing(hub),
         )
 
-    approve.click(on_approve, [principal, chosen], [action_msg, versions, chosen])
+    approve.click(on_approve, [principal, chosen, reason], [action_msg, versions, chosen, reason])
     withdraw.click(on_withdraw, [principal, chosen, reason], [action_msg, versions, chosen])
 
-    @guard("library", get_hub)
+    @guard("library", get_hub, outputs=2)
     def on_refresh(who: Any) -> tuple[Any, ...]:
         return listing(get_hub())
 

@@ -55,11 +55,21 @@ def _spans(context: str, quote: str) -> list[tuple[int, int]]:
     if found:
         return [found.span()]
     spans: list[tuple[int, int]] = []
-    for line in quote.splitlines():
-        line_pattern = _loose_pattern(line)
-        hit = line_pattern.search(context) if line_pattern else None
+
+    def mark(piece: str) -> bool:
+        piece_pattern = _loose_pattern(piece)
+        hit = piece_pattern.search(context) if piece_pattern else None
         if hit and all(hit.end() <= a or hit.start() >= b for a, b in spans):
             spans.append(hit.span())
+            return True
+        return False
+
+    # A table quote is its header and the cited row, on separate lines or joined by ' | ': each line
+    # is marked where it stands, else each of its cells.
+    for line in quote.splitlines():
+        if not mark(line) and " | " in line:
+            for cell in line.split(" | "):
+                mark(cell)
     return sorted(spans)
 
 
@@ -83,41 +93,116 @@ def highlight(context: str, quote: str) -> str:
     return "".join(out)
 
 
-def citation(c: Any, context: str, *, open_: bool = False) -> str:
-    """One citation as an expandable block: title, version, page/slide and the highlighted passage."""
-    section = f" · {esc(c.section)}" if getattr(c, "section", "") else ""
+def _section_of(c: Any) -> str:
+    """The citation's most specific section heading ('' when the answer did not name one).
+
+    Sections come as a heading path ('2 DOSAGE AND ADMINISTRATION > 2.1 Recommended Dosage'); the
+    last step is what a reader looks for in the original.
+    """
+    path = " ".join(str(getattr(c, "section", None) or "").split())
+    return path.split(" > ")[-1].strip()
+
+
+def citation_where(c: Any) -> str:
+    """Version, page or slide and (when known) section, as one line of plain text."""
+    parts = [f"version {c.version}", str(c.page_label)]
+    section = _section_of(c)
+    if section:
+        parts.append(section)
+    return " · ".join(parts)
+
+
+def citation(c: Any, context: str, *, open_: bool = False, original_url: str | None = None) -> str:
+    """One citation: document, version, page/slide and section in the summary, the passage inside.
+
+    The closed summary already says where the quote is, so a reader can check the source without
+    expanding every block; inside, the quote is marked within its surrounding text, with a link
+    to the original file at that page when the viewer may open it.
+    """
+    path = " ".join(str(getattr(c, "section", None) or "").split())
+    section_path = f" · {esc(path)}" if " > " in path else ""
+    link = (
+        f"<p class='hub-open-original'><a href='{esc(original_url)}' target='_blank' rel='noopener'>"
+        f"Open the original at {esc(c.page_label)}</a></p>"
+        if original_url
+        else ""
+    )
     return (
         f"<details class='hub-citation' id='cite-{int(c.n)}'{' open' if open_ else ''}>"
-        f"<summary>[{int(c.n)}] {esc(c.title)}</summary>"
-        f"<div class='hub-meta'>version {esc(c.version)} · {esc(c.page_label)}{section} · {esc(c.source_file)}</div>"
-        f"<blockquote>{highlight(context, c.quote)}</blockquote>"
+        f"<summary><span class='hub-cite-title'>[{int(c.n)}] {esc(c.title)}</span> "
+        f"<span class='hub-cite-where'>{esc(citation_where(c))}</span></summary>"
+        f"<div class='hub-meta'>{esc(c.source_file)}{section_path}</div>"
+        f"<blockquote>{highlight(context, c.quote)}</blockquote>{link}"
         "</details>"
     )
 
 
-def answer(ans: Any, contexts: dict[str, str], question: str) -> str:
-    """The whole answer block: linked answer text then its citations, or a plain refusal."""
+def refusal_help(hint: str, nearest: Sequence[tuple[str, str, str]]) -> str:
+    """What to do after a refusal: a hint (e.g. name the product) and the closest approved passages."""
+    out = f"<p class='hub-hint' id='ask-hint'><strong>Try:</strong> {esc(hint)}</p>" if hint else ""
+    if nearest:
+        items = "".join(
+            f"<details class='hub-citation'><summary><span class='hub-cite-title'>{esc(title)}</span> "
+            f"<span class='hub-cite-where'>{esc(where)}</span></summary><blockquote>{esc(text)}</blockquote></details>"
+            for title, where, text in nearest
+        )
+        out += (
+            "<div id='ask-nearest'><p><strong>Closest approved passages</strong> (they did not answer the "
+            f"question well enough to quote as an answer):</p>{items}</div>"
+        )
+    return out
+
+
+def safety_notice(notice: str, contact: str) -> str:
+    """The possible-adverse-event notice, shown before anything else in the answer."""
+    return (
+        "<div class='hub-safety' role='alert' id='ask-safety'>"
+        f"<p><strong>Possible adverse event.</strong> {esc(notice)}</p>"
+        f"<p class='hub-safety-contact'>{esc(contact)}</p></div>"
+    )
+
+
+def answer(
+    ans: Any,
+    contexts: dict[str, str],
+    question: str,
+    *,
+    safety: tuple[str, str] | None = None,
+    original_url: Any = None,
+    refusal_help: str = "",
+) -> str:
+    """The whole answer block: the safety notice when flagged, linked answer text and its citations, or a refusal.
+
+    ``safety`` is (notice, contact) from settings; ``original_url(citation)`` gives the link to
+    the original file, or None.
+    """
+    notice = safety_notice(*safety) if safety and getattr(ans, "flagged", False) else ""
     if ans.refused:
         reason = f"<p>{esc(ans.reason)}</p>" if ans.reason else ""
         return (
-            f"<div class='hub-html hub-refusal' role='status' data-question='{esc(question)}'>"
+            f"<div class='hub-html' data-question='{esc(question)}'>{notice}"
+            f"<div class='hub-refusal' role='status'>"
             f"<p><strong>{esc(ans.answer)}</strong> The approved content does not answer: "
             f"<em>{esc(question)}</em></p>{reason}"
             "<p>If a health-care professional asked this, submit a <strong>medical information request</strong> "
-            "so Medical Information can send an approved response, or rephrase the question using terms from "
-            "the label or publications.</p></div>"
+            "(button below) so Medical Information can send an approved response, or rephrase the question using "
+            f"terms from the label or publications.</p>{refusal_help}</div></div>"
         )
-    cites = "".join(citation(c, contexts.get(c.chunk_id, ""), open_=False) for c in ans.citations)
+    cites = "".join(
+        citation(c, contexts.get(c.chunk_id, ""), original_url=original_url(c) if original_url else None)
+        for c in ans.citations
+    )
     return (
-        f"<div class='hub-html' data-question='{esc(question)}'>"
+        f"<div class='hub-html' data-question='{esc(question)}'>{notice}"
         f"<div class='hub-answer'>{link_markers(ans.answer)}</div>"
-        f"<h4>Sources</h4><div class='hub-citations'>{cites}</div></div>"
+        f"<h2 class='hub-h'>Sources</h2><div class='hub-citations'>{cites}</div></div>"
     )
 
 
 # Runs once in the browser when the answer component mounts: clicking [n] opens citation n and
 # scrolls to it (the href alone would jump but leave the <details> closed).
 CITATION_JS = """
+element.setAttribute('aria-live', 'polite');
 element.addEventListener('click', function (event) {
   const link = event.target.closest('a.cite-ref');
   if (!link) { return; }

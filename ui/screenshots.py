@@ -36,6 +36,36 @@ def _ask(page: Any, site: demo.DemoSite) -> None:
     page.wait_for_function("() => document.querySelector('#cite-1').open")
 
 
+def _ask_safety(page: Any, site: demo.DemoSite) -> None:
+    b.sign_in(page, site, "msl")
+    b.ask(page, "My patient developed elevated ALT and a rash after the second dose of Lumerza. What is known?")
+
+
+def _ask_refusal(page: Any, site: demo.DemoSite) -> None:
+    b.sign_in(page, site, "msl")
+    b.ask(page, "Is Lumerza approved for hidradenitis suppurativa?")
+    nearest = page.locator("#ask-nearest details")
+    if nearest.count():
+        nearest.first.click()
+
+
+def _learn_error(page: Any, site: demo.DemoSite) -> None:
+    b.sign_in(page, site, "msl")
+    b.open_tab(page, "Learn")
+    page.wait_for_selector("#learn-progress .hub-html")
+    page.click("#learn-start")
+    page.wait_for_selector("#learn-item .hub-item")
+    page.click("#learn-check")
+    page.wait_for_selector("#learn-feedback .hub-bad")
+
+
+def _quiz_review(page: Any, site: demo.DemoSite) -> None:
+    b.sign_in(page, site, "content_owner")
+    page.get_by_text("Quiz items to review").click()
+    page.wait_for_selector("#items-detail .hub-item-review")
+    page.locator("#items-section").scroll_into_view_if_needed()
+
+
 def _learn(page: Any, site: demo.DemoSite) -> None:
     b.sign_in(page, site, "msl")
     b.open_tab(page, "Learn")
@@ -78,16 +108,20 @@ def _users(page: Any, site: demo.DemoSite) -> None:
 SCENES: dict[str, Callable[[Any, demo.DemoSite], None]] = {
     "signin": _signin,
     "ask": _ask,
+    "ask-safety": _ask_safety,
+    "ask-refusal": _ask_refusal,
     "learn": _learn,
+    "learn-error": _learn_error,
     "library": _library,
+    "quiz-review": _quiz_review,
     "compliance": _compliance,
     "analytics": _analytics,
     "users": _users,
 }
 
 
-def capture(site: demo.DemoSite, out_dir: Path) -> list[Path]:
-    """Run every scene at every viewport and save the screenshots; returns the files written."""
+def capture(site: demo.DemoSite, out_dir: Path, only: list[str] | None = None) -> list[Path]:
+    """Run every scene (or those in ``only``) at every viewport and save the screenshots; returns the files."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
@@ -100,6 +134,8 @@ def capture(site: demo.DemoSite, out_dir: Path) -> list[Path]:
         for view, size in VIEWS.items():
             phone = view == "phone"
             for name, scene in SCENES.items():
+                if only and name not in only:
+                    continue
                 context = browser.new_context(viewport=size, is_mobile=phone, has_touch=phone, device_scale_factor=1)
                 context.set_default_timeout(60_000)
                 page = context.new_page()
@@ -118,6 +154,7 @@ def capture(site: demo.DemoSite, out_dir: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, help="where to write the PNG files (e.g. docs/screenshots)")
+    parser.add_argument("--only", nargs="*", choices=list(SCENES), help="re-make only these scenes")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -127,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         keys = demo.prepare(data_dir)
         with demo.running_site(data_dir, keys) as site:
             demo.seed_activity(site)
-            files = capture(site, args.out_dir)
+            files = capture(site, args.out_dir, args.only)
     sys.stdout.write("\n".join(str(f) for f in files) + "\n")
     return 0
 

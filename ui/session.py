@@ -1,7 +1,8 @@
 """Who is signed in, and what each role may see and do.
 
-The signed-in :class:`~hub.auth.Principal` lives in a ``gr.State`` (one per browser session, held
-on the server). Tabs are hidden from roles that may not use them, but hiding is only a courtesy:
+Who is signed in is kept on the server per browser session (:mod:`ui.sessions`, found from an
+HttpOnly cookie); a ``gr.State`` holds a copy only so the layout can show the right tabs. Tabs are
+hidden from roles that may not use them, but hiding is only a courtesy:
 every callback calls :func:`allowed` / :func:`guard` again on the server, because a browser can
 send any event it likes.
 """
@@ -9,6 +10,8 @@ send any event it likes.
 from __future__ import annotations
 
 import functools
+import html
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -16,6 +19,7 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from hub.errors import HubError
+from ui import sessions
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,11 @@ class Denied(gr.Error):
     """Shown to the user when an event arrives for a tab their role may not use."""
 
 
+def error_html(message: str) -> str:
+    """An error message shown as text (never markup) next to the thing it is about."""
+    return f"<p class='hub-bad' role='alert'>{html.escape(message)}</p>"
+
+
 def check(principal: Any, tab: str, hub: Any = None) -> Any:
     """Return the principal if it may use ``tab``; otherwise raise :class:`Denied` (shown as a message).
 
@@ -72,7 +81,9 @@ def check(principal: Any, tab: str, hub: Any = None) -> Any:
         raise Denied("You are signed out. Sign in again to continue.")
     if not allowed(principal, tab):
         log.warning("denied %s (%s) access to the %s tab", getattr(principal, "name", "?"), role_of(principal), tab)
-        raise Denied(f"Your role ({ROLE_NAMES.get(role_of(principal), role_of(principal))}) cannot use {tab}.")
+        raise Denied(
+            html.escape(f"Your role ({ROLE_NAMES.get(role_of(principal), role_of(principal))}) cannot use {tab}.")
+        )
     if hub is not None:
         try:
             disabled = hub.users.get(principal.name).disabled
@@ -83,27 +94,58 @@ def check(principal: Any, tab: str, hub: Any = None) -> Any:
     return principal
 
 
-def guard(tab: str, get_hub: Callable[[], Any] | None = None) -> Callable[[F], F]:
-    """Decorator for callbacks whose first argument is the principal state.
+def guard(tab: str, get_hub: Callable[[], Any], *, outputs: int | None = None, message_at: int = 0) -> Callable[[F], F]:
+    """Decorator for callbacks whose first argument is the (display-only) principal state.
 
-    Re-checks the role (and, given ``get_hub``, that the account is still enabled) on the server,
-    and turns hub errors (bad input, not found, conflicts) into a message the user can act on
-    instead of a stack trace.
+    Who is signed in is decided here, on the server, from the session cookie of the request that
+    carries the event (:mod:`ui.sessions`), never from the browser's state: the role is re-checked
+    and the account must still be enabled. The wrapped function receives that principal.
+
+    A hub error (bad input, not found, a refused transition) is shown as escaped text in output
+    number ``message_at`` of the event's ``outputs`` outputs, and every other output is left as it
+    is, so the field to fix stays visible and usable. Without ``outputs`` it becomes a pop-up.
     """
 
     def wrap(fn: F) -> F:
+        signature = inspect.signature(fn)
+        params = list(signature.parameters.values())
+        # Gradio passes a gr.Request to a positional parameter annotated with it; the cookie is in there.
+        request_param = inspect.Parameter(
+            "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=gr.Request
+        )
+        last_positional = max(
+            (i for i, p in enumerate(params) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)), default=-1
+        )
+        params.insert(last_positional + 1, request_param)
+        outer_signature = signature.replace(parameters=params)
+
         @functools.wraps(fn)
-        def inner(principal: Any, *args: Any, **kwargs: Any) -> Any:
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            bound = outer_signature.bind(*args, **kwargs)
+            request = bound.arguments.pop("request", None)
+            names = list(bound.arguments)
+            hub = get_hub()
+            who = sessions.current(hub, request)
             try:
-                check(principal, tab, get_hub() if get_hub else None)
+                check(who, tab, hub)
             except Denied:
                 log.warning("refused event %s of the %s tab", fn.__name__, tab)
                 raise
+            bound.arguments[names[0]] = who
             try:
-                return fn(principal, *args, **kwargs)
+                return fn(*bound.args, **bound.kwargs)
             except HubError as exc:
-                raise gr.Error(exc.message) from exc
+                if outputs is None:
+                    raise gr.Error(html.escape(exc.message)) from exc
+                if outputs == 1:
+                    return error_html(exc.message)
+                shown: list[Any] = [gr.update()] * outputs
+                shown[message_at] = error_html(exc.message)
+                return shown
 
+        inner.__signature__ = outer_signature  # type: ignore[attr-defined]
+        # Only the request's annotation matters to Gradio; the others would not resolve in this module.
+        inner.__annotations__ = {"request": gr.Request}
         inner.hub_tab = tab  # type: ignore[attr-defined]  # lets tests find every guarded callback
         return inner  # type: ignore[return-value]
 

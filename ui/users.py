@@ -35,7 +35,7 @@ def user_rows(hub: Hub) -> list[list[Any]]:
 def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Callable[..., Any], list[Any]]:
     with gr.Tab("Users", id="users", visible=False, elem_id="tab-users") as tab:
         listing = gr.HTML("", elem_id="users-table")
-        gr.Markdown("### Add a user")
+        gr.Markdown("## Add a user")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             name = gr.Textbox(label="User name", elem_id="users-name", min_width=0)
             role = gr.Dropdown(
@@ -45,7 +45,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
                 label="Password (optional, 8+ characters)", type="password", elem_id="users-password", min_width=0
             )
         add = gr.Button("Add user", variant="primary", elem_id="users-add")
-        gr.Markdown("### Disable a user")
+        gr.Markdown("## Disable a user")
         with gr.Row(elem_classes=["hub-stack-on-phone"]):
             target = gr.Dropdown([], label="User", elem_id="users-target", min_width=0)
             disable = gr.Button("Disable", variant="stop", elem_id="users-disable", min_width=0)
@@ -55,7 +55,8 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         names = [u.name for u in hub.users.list() if not u.disabled]
         return render.table(HEADERS, user_rows(hub), empty="No users."), gr.update(choices=names, value=None)
 
-    @guard("users", get_hub)
+    # A refused user (duplicate name, short password) is explained next to the button; the form stays.
+    @guard("users", get_hub, outputs=5)
     def on_add(who: Any, n: str, r: str, pw: str) -> tuple[Any, ...]:
         hub = get_hub()
         user, key = hub.users.add((n or "").strip(), r, pw or None, actor=who)
@@ -68,7 +69,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     add.click(on_add, [principal, name, role, password], [message, listing, target, name, password])
 
-    @guard("users", get_hub)
+    @guard("users", get_hub, outputs=3)
     def on_disable(who: Any, n: str | None) -> tuple[Any, ...]:
         hub = get_hub()
         if not n:

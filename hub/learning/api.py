@@ -79,7 +79,7 @@ def list_items(
     document_id: str | None = None,
     product: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,  # an overflowing offset is a 422, not a 500
 ) -> list[ItemOut]:
     return _learning(request).list_items(
         status=status, document_id=document_id, product=product, limit=limit, offset=offset

@@ -246,20 +246,78 @@ class LearningService:
         product: str | None = None,
         limit: int = 200,
         offset: int = 0,
+        item_type: str | None = None,
+        topic: str | None = None,
     ) -> list[ItemOut]:
-        if status is not None and status not in ItemStatus.__members__:
-            raise InvalidInput(f"status '{status}' is unknown; use one of {', '.join(ItemStatus)}", field="status")
         if not 1 <= limit <= 1000 or offset < 0:
             raise InvalidInput("limit must be 1-1000 and offset not negative", field="limit")
-        stmt = select(ItemRow).order_by(ItemRow.created_at, ItemRow.document_title, ItemRow.page, ItemRow.id)
-        if status:
-            stmt = stmt.where(ItemRow.status == status)
-        if document_id:
-            stmt = stmt.where(ItemRow.document_id == document_id)
-        if product:
-            stmt = stmt.where(ItemRow.product == product)
+        stmt = self._filtered(select(ItemRow), status, document_id, product, item_type, topic).order_by(
+            ItemRow.created_at, ItemRow.document_title, ItemRow.page, ItemRow.id
+        )
         with self.sessions() as s:
             return [ItemOut.of(r) for r in s.scalars(stmt.limit(limit).offset(offset))]
+
+    def count_items(
+        self,
+        *,
+        status: str | None = None,
+        document_id: str | None = None,
+        product: str | None = None,
+        item_type: str | None = None,
+        topic: str | None = None,
+    ) -> int:
+        """How many items :meth:`list_items` would list with these filters (for paging)."""
+        stmt = self._filtered(select(func.count(ItemRow.id)), status, document_id, product, item_type, topic)
+        with self.sessions() as s:
+            return int(s.scalar(stmt) or 0)
+
+    def item_facets(self) -> dict[str, list[tuple[str, str]]]:
+        """Values to filter items by: documents (title, id), types and topics, each sorted."""
+        with self.sessions() as s:
+            docs = s.execute(select(ItemRow.document_title, ItemRow.document_id).distinct()).all()
+            types = s.scalars(select(ItemRow.type).distinct()).all()
+            topics = s.scalars(select(ItemRow.topic).distinct()).all()
+        return {
+            "document": sorted((str(t), str(i)) for t, i in docs),
+            "type": [(str(t), str(t)) for t in sorted(types) if t],
+            "topic": [(str(t), str(t)) for t in sorted(topics) if t],
+        }
+
+    @staticmethod
+    def _filtered(stmt: Any, status: Any, document_id: Any, product: Any, item_type: Any, topic: Any) -> Any:
+        if status is not None and status not in ItemStatus.__members__:
+            raise InvalidInput(f"status '{status}' is unknown; use one of {', '.join(ItemStatus)}", field="status")
+        for column, value in (
+            (ItemRow.status, status),
+            (ItemRow.document_id, document_id),
+            (ItemRow.product, product),
+            (ItemRow.type, item_type),
+            (ItemRow.topic, topic),
+        ):
+            if value:
+                stmt = stmt.where(column == value)
+        return stmt
+
+    def decide_many(
+        self, item_ids: Sequence[str], actor: Principal, decision: str, note: str = ""
+    ) -> tuple[list[ItemOut], dict[str, str]]:
+        """Approve or reject several items, each audited as on its own; returns (done, failed id -> why).
+
+        One refused item (retired source, already decided) does not stop the others.
+        """
+        if decision not in ("approve", "reject"):
+            raise InvalidInput("decision must be 'approve' or 'reject'", field="decision")
+        if decision == "reject" and not (note or "").strip():
+            raise InvalidInput("say why the items are rejected", field="note")
+        done: list[ItemOut] = []
+        failed: dict[str, str] = {}
+        for item_id in dict.fromkeys(item_ids):
+            try:
+                act = self.approve if decision == "approve" else self.reject
+                done.append(act(item_id, actor, note))
+            except (Conflict, NotFound) as exc:
+                failed[item_id] = exc.message
+        return done, failed
 
     def get_item(self, item_id: str) -> ItemOut:
         return ItemOut.of(self._item(item_id))

@@ -42,7 +42,9 @@ def _body_lines(x: float, y: float, lines: list[str], size: float = 10, leading:
 def test_numbered_heading_in_a_larger_bold_font_is_a_heading_not_part_of_a_sentence() -> None:
     page = [
         (72, 720, "14.2 Cardiovascular Outcomes Trial", "Helvetica-Bold", 13),
-        *_body_lines(72, 700, ["The trial enrolled 3297 patients with type 2 diabetes and", "established heart disease."]),
+        *_body_lines(
+            72, 700, ["The trial enrolled 3297 patients with type 2 diabetes and", "established heart disease."]
+        ),
         *_body_lines(72, 660, ["The hazard ratio for the first major event was 0.74 (95% CI 0.58, 0.95)."]),
     ]
     doc = _load(_pdf([page]))
@@ -95,7 +97,9 @@ def test_line_numbers_of_a_draft_guidance_are_removed_from_sentences() -> None:
 
 
 def test_two_column_page_reads_left_column_then_right_column() -> None:
-    left = [f"Left column sentence number {w} continues the first story." for w in ("one", "two", "three", "four", "five")]
+    left = [
+        f"Left column sentence number {w} continues the first story." for w in ("one", "two", "three", "four", "five")
+    ]
     right = [f"Right column line {w} tells a second story." for w in ("one", "two", "three", "four", "five")]
     page = [(72, 740, "A Two Column Article Title", "Helvetica-Bold", 16)]
     # Drawn row by row, left and right interleaved: the stream order is not the reading order.

@@ -66,3 +66,12 @@ def test_table_escapes_cells() -> None:
     out = render.table(["a"], [["<img src=x>"]])
     assert "&lt;img" in out and "<img" not in out
     assert "Nothing" in render.table(["a"], [])
+
+
+def test_section_path_shows_its_last_heading_in_the_summary_and_table_quotes_mark_both_parts() -> None:
+    c = cite(1, "Dose | 150 mg", section="2 DOSAGE AND ADMINISTRATION > 2.1 Recommended Dosage")
+    html = render.citation(c, "Table 1\nDose\nWeek 0: 150 mg\n")
+    summary = html.split("<summary>")[1].split("</summary>")[0]
+    assert "2.1 Recommended Dosage" in summary and "2 DOSAGE AND ADMINISTRATION" not in summary
+    assert "2 DOSAGE AND ADMINISTRATION &gt; 2.1 Recommended Dosage" in html  # full path inside
+    assert html.count("<mark>") == 2 and "<mark>Dose</mark>" in html and "<mark>150 mg</mark>" in html
