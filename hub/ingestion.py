@@ -93,6 +93,7 @@ class IngestionService:
         embedder: Callable[[], Embedder],
         vectors: ChromaVectorIndex,
         *,
+        files_dir: Path,
         chunking: ChunkingConfig,
         max_bytes: int,
         parser: SandboxedParser | None = None,
@@ -100,6 +101,8 @@ class IngestionService:
         self.catalog = catalog
         self._embedder = embedder
         self.vectors = vectors
+        # The web UI serves originals from this folder; the database keeps them too (shared by workers).
+        self.files_dir = files_dir
         self.chunking = chunking
         self.max_bytes = max_bytes
         # Files are parsed and chunked in a resource-limited worker process (ingest/sandbox.py).
