@@ -90,6 +90,9 @@ def register(eval_app: typer.Typer, bench_app: typer.Typer, *, setup_logging: Se
 
     bench_app.command("ingest")(bench_ingest)
     bench_app.command("ask")(bench_ask)
+    from evals.scale_cli import bench_scale
+
+    bench_app.command("scale")(bench_scale)
     from evals.retrieval_cli import eval_retrieval, eval_retrieval_tune
 
     eval_app.command("retrieval")(eval_retrieval)

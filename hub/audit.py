@@ -11,8 +11,16 @@ Why a fork cannot happen: appends are serialised by a process lock *and* by a ro
 one-row ``audit_head`` table (the first statement of the append transaction is an UPDATE of that
 row, which takes SQLite's write lock or PostgreSQL's row lock before the head is read), and
 ``prev_hash`` is UNIQUE, so even a writer that somehow raced would fail at the database rather than
-write a second child of the same record. Nothing in the product updates or deletes audit rows; on
-SQLite, triggers refuse UPDATE and DELETE as a second line of defence (the hash chain is the first).
+write a second child of the same record. Nothing in the product updates or deletes audit rows; the
+database refuses to (triggers from migration 0003 on SQLite and PostgreSQL, on ``audit_log`` and on
+``audit_head``, which may only move forward to the newest record), and on PostgreSQL the app role
+has no UPDATE or DELETE privilege on the log at all.
+
+Why cutting the newest records cannot go unnoticed: someone able to bypass the triggers (the
+database owner) could delete the last records and point the head back, leaving a chain that
+re-hashes cleanly. :func:`write_checkpoint` (``hub audit checkpoint``) copies the head's seq and
+hash to a file kept outside the database, and :meth:`AuditLog.verify` given those checkpoints
+fails unless the chain still reaches each of them with the same hash.
 """
 
 from __future__ import annotations
@@ -23,16 +31,18 @@ import hashlib
 import io
 import json
 import logging
+import os
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import DDL, Boolean, Integer, String, Text, event, select, update
+from sqlalchemy import Boolean, Integer, String, Text, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
@@ -40,6 +50,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from hub.auth import Principal
 from hub.catalog import Base
 from hub.errors import InvalidInput, NotFound
+from hub.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -115,18 +126,6 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
 
 
-# A second line of defence on SQLite: the database itself refuses to change audit rows.
-for _op in ("UPDATE", "DELETE"):
-    event.listen(
-        AuditRow.__table__,
-        "after_create",
-        DDL(
-            f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{_op.lower()} BEFORE {_op} ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
-        ).execute_if(dialect="sqlite"),
-    )
-
-
 class AuditEntry(BaseModel):
     """One audit record, as the API returns and the export writes it."""
 
@@ -181,18 +180,15 @@ class VerifyResult(BaseModel):
 class AuditLog:
     """Append, query, sample, review, export and verify the audit trail."""
 
-    def __init__(self, engine: Engine, *, now: Callable[[], dt.datetime]) -> None:
+    def __init__(self, engine: Engine, *, now: Callable[[], dt.datetime], checkpoint_file: Path | None = None) -> None:
         self.engine = engine
+        self.checkpoint_file = checkpoint_file
+        """Checkpoints :meth:`verify` checks by default (HUB_AUDIT_CHECKPOINT_FILE), when the file exists."""
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.now = now
         self._lock = threading.Lock()
-        Base.metadata.create_all(engine, tables=[AuditRow.__table__, AuditHead.__table__])
-        try:
-            with self.sessions.begin() as s:
-                if s.get(AuditHead, 1) is None:
-                    s.add(AuditHead(id=1, seq=0, hash=GENESIS))
-        except IntegrityError:  # another process created it first
-            pass
+        # The tables, their append-only triggers and the head row come from the migrations.
+        ensure_schema(engine)
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -439,12 +435,47 @@ class AuditLog:
                 yield _entry_unchecked(row)
             last = rows[-1].seq
 
-    def verify(self) -> VerifyResult:
-        """Re-hash the whole chain; report the first record whose hash or link does not match."""
-        result = verify_entries(self.iter_entries())
+    def verify(self, checkpoints: Sequence[Checkpoint] | None = None) -> VerifyResult:
+        """Re-hash the whole chain; report the first record whose hash or link does not match.
+
+        With ``checkpoints`` (kept outside the database, see :func:`write_checkpoint`; by default
+        those in :attr:`checkpoint_file`), the chain must also still reach every checkpoint, with
+        the checkpointed hash at its seq.
+        """
+        if checkpoints is None:
+            found = self.checkpoint_file is not None and self.checkpoint_file.exists()
+            checkpoints = load_checkpoints(self.checkpoint_file) if found else []  # type: ignore[arg-type]
+        wanted = {c.seq for c in checkpoints}
+        seen: dict[int, AuditEntry] = {}
+
+        def remember(entries: Iterable[AuditEntry]) -> Iterator[AuditEntry]:
+            for entry in entries:
+                if entry.seq in wanted:
+                    seen[entry.seq] = entry
+                yield entry
+
+        result = verify_entries(remember(self.iter_entries()))
         if not result.ok:
             log.error("audit chain broken at seq %s: %s", result.bad_seq, result.problem)
             return result
+        for cp in sorted(checkpoints, key=lambda c: c.seq):
+            entry = seen.get(cp.seq)
+            problem = None
+            if cp.seq > result.head_seq:
+                problem = (
+                    f"the log ends at seq {result.head_seq} but checkpoint {cp.ts} recorded seq {cp.seq}: "
+                    "records were removed from the end"
+                )
+            elif cp.seq > 0 and (entry is None or entry.hash != cp.hash):
+                problem = (
+                    f"record seq {cp.seq} no longer has the hash checkpoint {cp.ts} recorded: "
+                    "the log was rewritten from there on"
+                )
+            if problem:
+                log.error("audit checkpoint check failed: %s", problem)
+                return result.model_copy(
+                    update={"ok": False, "bad_seq": cp.seq, "bad_id": entry.id if entry else None, "problem": problem}
+                )
         with self.sessions() as s:
             head = s.get(AuditHead, 1)
         if head is not None and (head.seq != result.head_seq or head.hash != result.head_hash):
@@ -476,6 +507,52 @@ class AuditLog:
             },
         )
         return data
+
+
+class Checkpoint(BaseModel):
+    """The chain head at one moment, copied outside the database (one JSON object per line)."""
+
+    seq: int = Field(ge=0)
+    hash: str = Field(min_length=64, max_length=64)
+    ts: str = Field(description="UTC time the checkpoint was taken.")
+
+
+def write_checkpoint(audit: AuditLog, path: Path) -> Checkpoint:
+    """Append the current chain head to ``path`` after checking the chain (and earlier checkpoints).
+
+    Refuses (InvalidInput) to checkpoint a chain that does not verify: a checkpoint vouches for
+    everything before it.
+    """
+    earlier = load_checkpoints(path) if path.exists() else []
+    result = audit.verify(earlier)
+    if not result.ok:
+        raise InvalidInput(
+            f"the audit chain does not verify (seq {result.bad_seq}: {result.problem}); not checkpointed"
+        )
+    cp = Checkpoint(seq=result.head_seq, hash=result.head_hash, ts=iso_utc(audit.now()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(canonical_json(cp.model_dump()) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return cp
+
+
+def load_checkpoints(path: Path) -> list[Checkpoint]:
+    """Checkpoints from a file written by :func:`write_checkpoint` (InvalidInput naming a bad line)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the checkpoint file {path}: {exc.strerror or exc}") from exc
+    out = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(Checkpoint.model_validate_json(line))
+        except ValueError as exc:
+            raise InvalidInput(f"{path} line {number} is not a checkpoint: {exc}") from exc
+    return out
 
 
 def _entry_unchecked(row: AuditRow) -> AuditEntry:

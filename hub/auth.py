@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from hub.catalog import Base, new_id
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from hub.schema import ensure_schema
 from hub.signin_throttle import SignInThrottle
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class UserStore:
         self.audit = audit
         self.now = now
         self._write = threading.Lock()
-        Base.metadata.create_all(engine, tables=[UserRow.__table__])
+        ensure_schema(engine)  # tables come from the migrations (hub.schema)
 
     def add(
         self, name: str, role: Role | str, password: str | None = None, *, actor: Principal | None = None

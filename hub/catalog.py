@@ -7,7 +7,9 @@ source of truth for what may be shown; the vector and lexical indexes mirror it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -17,13 +19,16 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     create_engine,
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -31,11 +36,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from hub.errors import Conflict, NotFound
+from hub.schema import ensure_schema
 from ingest.metadata import DocumentMetadata, Status
 from ingest.model import index_text
 
 SCHEMA_VERSION = 1
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+ONE_APPROVED_INDEX = "uq_versions_one_approved"
 PublishHook = Callable[[Session, "list[tuple[Version, list[str]]]"], None]
 """Runs inside the transaction that adds versions: ``(session, [(version, superseded ids), ...])``."""
 StatusHook = Callable[[Session, list[str]], None]
@@ -71,6 +79,16 @@ class Version(Base):
     """One uploaded file of a document, identified by its content hash."""
 
     __tablename__ = "versions"
+    # At most one approved version per document, whatever the number of workers (migration 0002).
+    __table_args__ = (
+        Index(
+            ONE_APPROVED_INDEX,
+            "document_id",
+            unique=True,
+            sqlite_where=text("status = 'approved'"),
+            postgresql_where=text("status = 'approved'"),
+        ),
+    )
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     version_label: Mapped[str] = mapped_column(String(40))
@@ -120,6 +138,16 @@ class ChunkRow(Base):
     version: Mapped[Version] = relationship(lazy="joined")
 
 
+class Original(Base):
+    """An uploaded file's bytes, kept by content hash (migration 0004; shared by every worker)."""
+
+    __tablename__ = "originals"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class IndexState(Base):
     """A counter bumped by every change to what is retrievable; caches key on it."""
 
@@ -155,6 +183,7 @@ class NewVersion:
     embedding_model: str
     version_id: str | None = None
     document_key: str | None = None
+    original: bytes | None = None
 
     @property
     def key(self) -> str:
@@ -177,28 +206,67 @@ class LexicalRow:
 class GenerationCache(Generic[T]):
     """One value derived from the catalog (an in-memory index), rebuilt when the generation moves.
 
-    Every change to what is retrievable bumps the catalog's generation counter, so each API worker
-    (embedded or scale-out) rebuilds its own copy on the first read after a change; readers never
-    block each other once the value is current.
+    Every change to what is retrievable bumps the catalog's generation counter. The first read
+    builds the value; after a change, a read starts one rebuild in a background thread and waits
+    for it at most ``catalog.refresh_wait_s``, then answers from the previous value if the new one
+    is not ready, so no question stalls behind a rebuild of a large index. Serving the previous
+    value for a moment is safe: answers re-check every cited chunk's version against the catalog
+    (hub.answering), so withdrawn or superseded content is never quoted, and new content appears
+    as soon as the rebuild swaps in. The process that made a change calls :meth:`Catalog.refresh`
+    so its own next read is current.
     """
 
     def __init__(self, catalog: Catalog, build: Callable[[int], T]) -> None:
         self.catalog = catalog
         self._build = build
         self._value: tuple[int, T] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while building
+        self._pending: tuple[threading.Event, float] | None = None  # (set when built, monotonic start)
+        self._state = threading.Lock()
+        catalog.caches.append(self)
 
     def get(self) -> T:
         generation = self.catalog.generation()
         held = self._value
         if held is not None and held[0] == generation:
             return held[1]
+        if held is None:
+            return self.refresh()  # nothing to answer from meanwhile
+        # Every index of this worker starts rebuilding now, and all share one deadline, so a question
+        # that reads several of them waits refresh_wait_s once, not once per index.
+        self.catalog.refresh_in_background()
+        done, since = self._start_background()
+        done.wait(max(0.0, since + self.catalog.refresh_wait_s - time.monotonic()))
+        held = self._value
+        assert held is not None
+        return held[1]
+
+    def refresh(self) -> T:
+        """Build the value for the current generation now (unless it already is current)."""
         with self._lock:
+            generation = self.catalog.generation()
             held = self._value
             if held is None or held[0] != generation:
                 held = (generation, self._build(generation))
                 self._value = held
-        return held[1]
+            return held[1]
+
+    def _start_background(self) -> tuple[threading.Event, float]:
+        with self._state:
+            if self._pending is None:
+                self._pending = (threading.Event(), time.monotonic())
+                threading.Thread(target=self._background, args=(self._pending[0],), daemon=True).start()
+            return self._pending
+
+    def _background(self, done: threading.Event) -> None:
+        try:
+            self.refresh()
+        except Exception:  # readers keep the previous value; the next read tries again
+            log.exception("background index rebuild failed")
+        finally:
+            with self._state:
+                self._pending = None
+            done.set()
 
 
 def title_key(title: str) -> str:
@@ -229,13 +297,32 @@ def make_engine(url: str) -> Engine:
 class Catalog:
     """Documents, versions and chunks in SQL. All methods are short transactions."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, refresh_wait_s: float = 0.5) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        Base.metadata.create_all(engine)
-        with self.sessions.begin() as s:
-            if s.get(IndexState, 1) is None:
-                s.add(IndexState(id=1, generation=0))
+        self.refresh_wait_s = refresh_wait_s
+        """Longest a read waits for an index rebuild before answering from the previous snapshot."""
+        self.caches: list[GenerationCache] = []  # type: ignore[type-arg]
+        ensure_schema(engine)
+        try:
+            with self.sessions.begin() as s:
+                if s.get(IndexState, 1) is None:
+                    s.add(IndexState(id=1, generation=0))
+        except IntegrityError:  # another worker created it first
+            pass
+
+    def refresh(self) -> None:
+        """Rebuild every in-memory index of this process now (after this process changed content)."""
+        for cache in self.caches:
+            cache.refresh()
+
+    def refresh_in_background(self) -> None:
+        """Start rebuilding every stale in-memory index of this process, without waiting."""
+        generation = self.generation()
+        for cache in self.caches:
+            held = cache._value
+            if held is not None and held[0] != generation:
+                cache._start_background()
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -346,21 +433,38 @@ class Catalog:
     def add_versions(
         self, batch: Sequence[NewVersion], *, before_commit: PublishHook | None = None
     ) -> list[tuple[Version, list[str]]]:
-        """Insert versions and their chunks in one transaction.
+        """Insert versions and their chunks (and originals) in one transaction.
 
         When a new version is approved, every other approved version of the same document is
-        marked superseded in the same transaction. ``before_commit(session, published)`` runs
-        inside that transaction (the hub writes the audit records there). Returns each version
-        with the ids it superseded. Two first uploads of one title racing each other: the loser
-        gets Conflict (409), not a database error.
+        marked superseded in the same transaction, before the new one is written, so the database's
+        one-approved-version rule holds at every statement. ``before_commit(session, published)`` runs
+        inside that transaction (the hub writes the audit records there). Returns each version with the
+        ids it superseded.
+
+        Raises :class:`Conflict` when another worker approved a version of the same document at
+        the same moment (the loser of that race changes nothing). Two first uploads of one new
+        title at once do not fail: the later one retries and becomes the document's next version.
         """
-        try:
-            return self._add_versions(batch, before_commit)
-        except IntegrityError as exc:
-            raise Conflict(
-                "another upload of this document (same title or same bytes) was committed at the same moment; "
-                "reload the document list and upload again if it is still needed"
-            ) from exc
+        for attempt in (1, 2):
+            try:
+                return self._add_versions(batch, before_commit)
+            except IntegrityError as exc:
+                problem = _constraint_problem(exc)
+                if problem == "title" and attempt == 1:
+                    log.info("document created concurrently by another worker; adding this upload as a version")
+                    continue
+                if problem == "approved":
+                    raise Conflict(
+                        "another version of this document was approved at the same moment by someone else; "
+                        "nothing was changed: reload the document's versions and upload again if still needed"
+                    ) from exc
+                if problem == "sha256":
+                    raise Conflict(
+                        "the same file was uploaded at the same moment by someone else and is already in the "
+                        "catalog; reload the document list"
+                    ) from exc
+                raise
+        raise AssertionError("unreachable")
 
     def _add_versions(
         self, batch: Sequence[NewVersion], before_commit: PublishHook | None
@@ -376,8 +480,13 @@ class Catalog:
                     doc = Document(id=new_id(), title=meta.title, title_key=new.key)
                     docs[new.key] = doc
                     s.add(doc)
+                    s.flush()
+                version_id = new.version_id or new_id()
+                superseded: list[str] = []
+                if str(meta.status) == Status.approved:
+                    superseded = self._supersede(s, doc.id, version_id, meta.version)
                 version = Version(
-                    id=new.version_id or new_id(),
+                    id=version_id,
                     document_id=doc.id,
                     version_label=meta.version,
                     sha256=new.sha256,
@@ -397,6 +506,9 @@ class Catalog:
                 )
                 version.document = doc
                 s.add(version)
+                if new.original is not None and s.get(Original, new.sha256) is None:
+                    size = len(new.original)
+                    s.add(Original(sha256=new.sha256, media_type=new.media_type, size=size, data=new.original))
                 s.add_all(
                     ChunkRow(
                         id=chunk_id(version.id, c.seq),
@@ -410,34 +522,40 @@ class Catalog:
                     )
                     for c in new.chunks
                 )
-                out.append((version, []))
-            s.flush()
-            for i, (version, _) in enumerate(out):
-                if version.status == Status.approved:
-                    out[i] = (version, self._supersede_others(s, version))
+                # Flushed one by one: a later approved version of the same document in this batch
+                # must see (and supersede) this one.
+                s.flush()
+                out.append((version, superseded))
             self._bump(s)
             if before_commit is not None:
                 before_commit(s, out)
         return out
 
-    def _supersede_others(self, s: Session, version: Version) -> list[str]:
+    def original(self, sha256: str) -> Original:
+        """The stored bytes of an uploaded file, by content hash."""
+        with self.sessions() as s:
+            row = s.get(Original, sha256)
+            if row is None:
+                raise NotFound(f"no stored original with sha256 {sha256}")
+            return row
+
+    def _supersede(self, s: Session, document_id: str, by_id: str, by_label: str) -> list[str]:
+        """Mark the document's approved versions (other than ``by_id``) superseded; returns their ids.
+
+        The UPDATE takes row locks, so of two transactions approving versions of one document at
+        once the second waits for the first, then finds nothing left to supersede and fails on the
+        one-approved-version index instead of leaving two approved.
+        """
         others = s.scalars(
-            select(Version.id).where(
-                Version.document_id == version.document_id,
-                Version.id != version.id,
-                Version.status == Status.approved,
+            update(Version)
+            .where(Version.document_id == document_id, Version.id != by_id, Version.status == Status.approved)
+            .values(
+                status=Status.superseded,
+                status_changed_at=utcnow(),
+                status_reason=f"superseded by version {by_label} ({by_id})",
             )
+            .returning(Version.id)
         ).all()
-        if others:
-            s.execute(
-                update(Version)
-                .where(Version.id.in_(others))
-                .values(
-                    status=Status.superseded,
-                    status_changed_at=utcnow(),
-                    status_reason=f"superseded by version {version.version_label} ({version.id})",
-                )
-            )
         return list(others)
 
     def set_status(
@@ -455,28 +573,44 @@ class Catalog:
         people approving or withdrawing at once cannot both act on the same old state).
         ``before_commit(session, superseded)`` runs inside the transaction (the audit records).
         """
-        with self.sessions.begin() as s:
-            version = s.get(Version, version_id)
-            if version is None:
-                raise NotFound(f"no document version with id '{version_id}'")
-            if expect is not None:
-                # Compare-and-set in SQL: the WHERE re-reads the state under the write lock.
-                changed = s.execute(
-                    update(Version).where(Version.id == version_id, Version.status == expect).values(status=str(status))
-                ).rowcount
-                if not changed:
+        try:
+            with self.sessions.begin() as s:
+                version = s.get(Version, version_id)
+                if version is None:
+                    raise NotFound(f"no document version with id '{version_id}'")
+                # Supersede first: the one-approved-version index must hold after every statement.
+                superseded = (
+                    self._supersede(s, version.document_id, version.id, version.version_label)
+                    if status == Status.approved
+                    else []
+                )
+                if expect is not None:
+                    # Compare-and-set in SQL: the WHERE re-reads the state under the write lock.
+                    changed = s.execute(
+                        update(Version)
+                        .where(Version.id == version_id, Version.status == expect)
+                        .values(status=str(status))
+                        .execution_options(synchronize_session=False)
+                    ).rowcount
+                    if not changed:
+                        s.rollback()
+                        current = self.get_version(version_id)
+                        raise Conflict(
+                            f"version {version_id} is now {current.status}, no longer {expect}; reload and retry"
+                        )
                     s.refresh(version)
-                    raise Conflict(
-                        f"version {version_id} is now {version.status}, no longer {expect}; reload and retry"
-                    )
-                s.refresh(version)
-            version.status = str(status)
-            version.status_reason = reason
-            version.status_changed_at = utcnow()
-            superseded = self._supersede_others(s, version) if status == Status.approved else []
-            self._bump(s)
-            if before_commit is not None:
-                before_commit(s, superseded)
+                version.status = str(status)
+                version.status_reason = reason
+                version.status_changed_at = utcnow()
+                self._bump(s)
+                if before_commit is not None:
+                    before_commit(s, superseded)
+        except IntegrityError as exc:
+            if _constraint_problem(exc) == "approved":
+                raise Conflict(
+                    "another version of this document was approved at the same moment; reload and retry"
+                ) from exc
+            raise
         return superseded
 
     def delete_version(self, version_id: str) -> None:
@@ -497,3 +631,15 @@ class Catalog:
                 "versions": int(s.scalar(select(func.count()).select_from(Version)) or 0),
                 "chunks": int(s.scalar(select(func.count()).select_from(ChunkRow)) or 0),
             }
+
+
+def _constraint_problem(exc: IntegrityError) -> str | None:
+    """Which uniqueness rule an insert broke: ``approved``, ``title``, ``sha256`` or None (another)."""
+    message = str(exc.orig)
+    if ONE_APPROVED_INDEX in message or "versions.document_id" in message:
+        return "approved"
+    if "title_key" in message:
+        return "title"
+    if "sha256" in message:
+        return "sha256"
+    return None

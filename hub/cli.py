@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.db_cli import register as register_db
 from hub.learning.cli import register as register_learning
 
 app = typer.Typer(
@@ -53,7 +54,7 @@ def _governance() -> tuple[Any, Any]:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(make_engine(settings.resolved_database_url()))
-    audit = AuditLog(catalog.engine, now=utc_now)
+    audit = AuditLog(catalog.engine, now=utc_now, checkpoint_file=settings.audit_checkpoint_file)
     return audit, UserStore(catalog.engine, audit, now=utc_now)
 
 
@@ -198,6 +199,14 @@ def serve(
         bool, typer.Option("--ui/--no-ui", help="Serve the web UI at / (the API is always under /api).")
     ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes. More than 1 needs the shared servers (HUB_DATABASE_URL on PostgreSQL, "
+            "HUB_CHROMA_HOST); each worker loads its own model and indexes (docs/scale.md).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web UI at / and the API under /api (OpenAPI docs at /docs)."""
     import uvicorn
@@ -209,6 +218,9 @@ def serve(
     logging.getLogger("hub").setLevel(logging.INFO)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = Settings()
+    if workers > 1:
+        _serve_workers(settings, host, port, ui, verbose, workers)
+        return
     app = create_app(settings)
     if ui:
         # The entry point is the one place that knows the UI (nothing in hub imports ui otherwise).
@@ -220,6 +232,42 @@ def serve(
         + (" (UI at /, API docs at /docs)" if ui else " (API docs at /docs)")
     )
     uvicorn.run(app, host=host, port=port, log_level="info" if verbose else "warning")
+
+
+def _serve_workers(settings: Any, host: str, port: int, ui: bool, verbose: bool, workers: int) -> None:
+    import uvicorn
+
+    from hub.asgi import UI_ENV
+    from hub.catalog import make_engine
+    from hub.schema import ensure_schema
+
+    if settings.chroma_host is None or settings.resolved_database_url().startswith("sqlite"):
+        err.print(
+            "[red]error:[/] --workers > 1 needs HUB_DATABASE_URL (PostgreSQL) and HUB_CHROMA_HOST (`chroma run`): "
+            "an embedded Chroma cannot be opened by several processes"
+        )
+        raise typer.Exit(2)
+    # Migrate once here, not N times racing in the workers.
+    engine = make_engine(settings.resolved_database_url())
+    ensure_schema(engine)
+    engine.dispose()
+    import multiprocessing
+
+    from hub.asgi import prepare_encoder
+
+    builder = multiprocessing.get_context("spawn").Process(target=prepare_encoder)
+    builder.start()
+    builder.join()
+    os.environ[UI_ENV] = "1" if ui else "0"
+    err.print(f"serving {workers} workers on http://{host}:{port} (database and Chroma servers from settings)")
+    uvicorn.run(
+        "hub.asgi:app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info" if verbose else "warning",
+    )
 
 
 users_app = typer.Typer(no_args_is_help=True, help="Users, roles and API keys (docs/governance.md).")
@@ -316,12 +364,58 @@ def users_seed_demo() -> None:
         sys.stdout.write(f"{name:<11} {role:<14} password demo-{name:<11} API key {key}\n")
 
 
+def _checkpoint_file(given: Path | None) -> Path | None:
+    from hub.settings import Settings
+
+    return given or Settings().audit_checkpoint_file
+
+
 @audit_app.command("verify")
-def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Re-hash the whole audit chain; exit 1 naming the first record that does not match."""
+def audit_verify(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint file from `hub audit checkpoint` (default: HUB_AUDIT_CHECKPOINT_FILE)."),
+    ] = None,
+) -> None:
+    """Re-hash the whole audit chain; exit 1 naming the first record that does not match.
+
+    With checkpoints, the chain must also still reach every checkpointed seq with the same hash.
+    """
+    from hub.audit import load_checkpoints
+    from hub.errors import HubError
+
     audit, _ = _governance()
-    result = audit.verify()
-    _report_verify(result, as_json, "audit log")
+    path = _checkpoint_file(checkpoints)
+    try:
+        marks = load_checkpoints(path) if path is not None and (checkpoints or path.exists()) else []
+    except HubError as exc:
+        raise _fail(exc) from exc
+    result = audit.verify(marks)
+    _report_verify(result, as_json, "audit log" + (f" (and {len(marks)} checkpoints)" if marks else ""))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Append here (default: HUB_AUDIT_CHECKPOINT_FILE); keep it off the DB host."),
+    ] = None,
+) -> None:
+    """Verify the chain, then append its head (seq + hash) to a checkpoint file kept outside the database."""
+    from hub.audit import write_checkpoint
+    from hub.errors import HubError
+
+    path = _checkpoint_file(file)
+    if path is None:
+        err.print("[red]error:[/] say where: --file PATH or HUB_AUDIT_CHECKPOINT_FILE")
+        raise typer.Exit(2)
+    audit, _ = _governance()
+    try:
+        cp = write_checkpoint(audit, path)
+    except HubError as exc:
+        raise _fail(exc) from exc
+    out.print(f"checkpoint seq {cp.seq} hash {cp.hash} appended to {path}")
 
 
 def _report_verify(result: Any, as_json: bool, what: str) -> None:
@@ -386,6 +480,7 @@ bench_app = typer.Typer(no_args_is_help=True, help="Speed benchmarks; reports go
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 register_learning(app)
+register_db(app)
 
 
 def main() -> None:

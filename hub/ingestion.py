@@ -5,7 +5,8 @@ Order of work, so nothing half-written is ever visible:
 1. validate (name, size, metadata), hash; identical bytes already in the catalog -> ``unchanged``;
 2. parse and chunk (``ingest``), embed - all in memory;
 3. write vectors to Chroma flagged ``live=False`` (invisible to every query);
-4. one SQL transaction: version + chunks, supersede the previous approved version;
+4. one SQL transaction: version + chunks + the original file's bytes (kept in the database so every
+   worker can serve and re-process it), supersede the previous approved version;
 5. flip the ``live`` flags in Chroma; the lexical index follows the catalog generation;
 6. tell the ``on_published`` listeners (the hub audits every new version and retires superseded ones).
 
@@ -92,7 +93,6 @@ class IngestionService:
         embedder: Callable[[], Embedder],
         vectors: ChromaVectorIndex,
         *,
-        files_dir: Path,
         chunking: ChunkingConfig,
         max_bytes: int,
         parser: SandboxedParser | None = None,
@@ -100,7 +100,6 @@ class IngestionService:
         self.catalog = catalog
         self._embedder = embedder
         self.vectors = vectors
-        self.files_dir = files_dir
         self.chunking = chunking
         self.max_bytes = max_bytes
         # Files are parsed and chunked in a resource-limited worker process (ingest/sandbox.py).
@@ -210,6 +209,7 @@ class IngestionService:
                         [NewChunk(c.seq, c.page, c.section, c.kind, c.text, c.section_kind) for c in chunks],
                         embedder.model_id,
                         version_id,
+                        original=data,
                     ),
                     before_commit=self._audit_hook(actor),
                 )

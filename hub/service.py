@@ -122,8 +122,10 @@ class Hub:
         self._clock_given = clock is not None
         self.clock: Callable[[], dt.date] = clock or (lambda: self.now().date())
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(make_engine(settings.resolved_database_url()))
-        self.audit = AuditLog(self.catalog.engine, now=self.now)
+        self.catalog = Catalog(
+            make_engine(settings.resolved_database_url()), refresh_wait_s=settings.index_refresh_wait_s
+        )
+        self.audit = AuditLog(self.catalog.engine, now=self.now, checkpoint_file=settings.audit_checkpoint_file)
         self.users = UserStore(
             self.catalog.engine,
             self.audit,
@@ -444,6 +446,7 @@ class Hub:
                 version_id, target, reason, expect=version.status, before_commit=audit_change
             )
         retired = list(superseded) + ([] if target == Status.approved else [version_id])
+        self.catalog.refresh()
         self._retire(retired)
         return superseded
 
@@ -499,6 +502,8 @@ class Hub:
                     continue  # someone else changed it meanwhile
                 expired.append(version.id)
             self._swept_on = today
+        if expired:
+            self.catalog.refresh()
         self._retire(expired)
         if expired:
             log.info("expired %d version(s) past their expiry date", len(expired))
@@ -527,6 +532,8 @@ class Hub:
         self.audit.append_in(session.connection(), entries)
 
     def _retire_superseded(self, published: list[tuple[Version, list[str]]], _actor: Principal | None) -> None:
+        # This worker's own indexes catch up before the upload returns (others rebuild in the background).
+        self.catalog.refresh()
         self._retire([old for _, superseded in published for old in superseded])
 
     def _superseded_entries(

@@ -208,5 +208,21 @@ class Settings(BaseSettings):
         "uploads by a person are stored as drafts rather than approved.",
     )
 
+    index_refresh_wait_s: float = Field(
+        0.5,
+        ge=0,
+        le=60,
+        description="After a content change made by another worker, the longest a question waits for this "
+        "worker's in-memory indexes to be rebuilt (in the background) before it is answered from the previous "
+        "snapshot; citations are re-checked against the catalog either way (docs/scale.md).",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        None,
+        description="File of audit chain checkpoints (seq + hash, one JSON object a line) kept outside the "
+        "database: `hub audit checkpoint` appends to it, `hub audit verify` checks the chain still reaches "
+        "every checkpoint, so records cut from the end are detected. Keep it where the database's admins "
+        "cannot rewrite it.",
+    )
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"

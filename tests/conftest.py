@@ -109,3 +109,32 @@ def api_client(hub, keys):
 
     with TestClient(create_app(hub=hub)) as client:
         yield lambda role=None: RoleClient(client, keys[role] if role else None)
+
+
+# --- real servers for the scale-out mode (started once per session, only when a test asks) -----
+
+
+def _preferred_port(offset: int) -> int | None:
+    # HUB_TEST_PORT_BASE pins the ports (shared machines hand out ranges); otherwise the OS picks.
+    base = os.environ.get("HUB_TEST_PORT_BASE")
+    return int(base) + offset if base else None
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """Debian's PostgreSQL on 127.0.0.1: a fresh cluster with owner and app roles, stopped after the session."""
+    from evals.servers import PostgresServer
+
+    server = PostgresServer.start(_preferred_port(2))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chroma_server():
+    """``chroma run`` from the chromadb package on 127.0.0.1, stopped after the session."""
+    from evals.servers import ChromaServer
+
+    server = ChromaServer.start(_preferred_port(3))
+    yield server
+    server.stop()

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from hub.catalog import Base, ChunkRow, Document, Version, new_id
+from hub.catalog import ChunkRow, Document, Version, new_id
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.learning.analytics import Analytics
 from hub.learning.checks import CheckContext, run_checks
@@ -44,6 +44,7 @@ from hub.learning.schemas import (
     QuizOut,
     RunOut,
 )
+from hub.schema import ensure_schema
 from ingest.metadata import Status
 
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_TABLES = [ItemRow.__table__, RunRow.__table__, AttemptRow.__table__, AnswerRow.__table__, CardRow.__table__]
 MAX_ANSWER_CHARS = 500
 
 
@@ -64,7 +64,7 @@ class LearningService:
         self.config = config or LearningConfig.from_settings(hub.settings)
         self.engine = hub.catalog.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        Base.metadata.create_all(self.engine, tables=_TABLES)
+        ensure_schema(self.engine)  # tables come from the migrations (hub.schema)
         self.schedule = Schedule(self.config)
         self.analytics = Analytics(self)
         self._generator: tuple[tuple[int, dt.date], ItemGenerator] | None = None

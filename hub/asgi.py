@@ -1,0 +1,40 @@
+"""The ASGI app as an import string, for ``hub serve --workers N`` (uvicorn starts N processes).
+
+Each worker process builds its own :class:`~hub.service.Hub` from the environment (``HUB_*``), so
+all workers share only what is in the database and the Chroma server; none holds state another
+needs. ``MSL_HUB_SERVE_UI=0`` serves the API only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from fastapi import FastAPI
+
+UI_ENV = "MSL_HUB_SERVE_UI"
+
+
+def app_from_env() -> FastAPI:
+    """Factory called once in each worker process."""
+    from hub.api import create_app
+    from hub.settings import Settings
+
+    logging.getLogger("hub").setLevel(logging.INFO)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    app = create_app(Settings())
+    if os.environ.get(UI_ENV, "1") != "0":
+        # As in `hub serve`: only the entry point knows the UI.
+        from ui.app import mount
+
+        app = mount(app)
+    return app
+
+
+def prepare_encoder() -> None:
+    """Build (and cache) the converted encoder once, in a short-lived process before the workers start,
+    so N workers do not all convert it at the same time on first start."""
+    from hub.embedding import Embedder
+    from hub.settings import Settings
+
+    Embedder.from_settings(Settings())
