@@ -399,7 +399,7 @@ class Hub:
         }
         if actor.operator:
             payload["operator"] = actor.operator
-        return self.audit.append(
+        record = self.audit.append(
             "answer.refused" if answer.refused else "answer.given",
             actor,
             payload,
@@ -408,6 +408,7 @@ class Hub:
             flagged=bool(terms),
         )
         answer.timings_ms["audit"] = round((time.perf_counter() - t0) * 1000, 2)
+        return record
 
     # --- lifecycle -----------------------------------------------------------------------------
 
