@@ -278,6 +278,7 @@ def evaluate(
         hub = Hub(settings)
         ingest = load_corpus(hub, corpus)
         hub.warm_up()
+        hub.wait_primed()  # latency is measured on a warm hub, as a serving hub is after start-up
         report = run_qa(hub, questions)
     report.update(
         {

@@ -424,6 +424,29 @@ class AnswerComposer:
         reduced = self.encoder.encode([" ".join(keep) or "?"])[0]
         return max(0.0, 1.0 - float(reduced @ qvec))
 
+    def prime(self, chunks: Sequence[ChunkRow], budget: int | None = None) -> int:
+        """Encode the quotable pieces of ``chunks`` into the vector cache ahead of questions.
+
+        Encoding a question's candidate sentences is most of a cold answer's time; done once after
+        start-up or a content change, it is not paid again per question. At most ``budget`` new
+        pieces (default: what the cache holds). Returns how many were encoded.
+        """
+        limit = self.cache_size if budget is None else min(budget, self.cache_size)
+        with self._lock:
+            known = set(self._vectors)
+        todo: list[str] = []
+        for chunk in chunks:
+            if chunk.section_kind in NOT_QUOTABLE:
+                continue
+            for _, _, parts in units(chunk):
+                todo.extend(p for p in parts if p not in known)
+            if len(todo) >= limit:
+                break
+        todo = list(dict.fromkeys(todo))[:limit]
+        for start in range(0, len(todo), 256):
+            self._encode(todo[start : start + 256])
+        return len(todo)
+
     def _encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, cached: the same approved sentences come back across questions."""
         cache = self._vectors

@@ -150,6 +150,9 @@ class Hub:
         self._embedder: Embedder | None = embedder
         self._embedder_lock = threading.Lock()
         self._composer: AnswerComposer | None = None
+        self._lock = threading.Lock()
+        self._priming: threading.Thread | None = None
+        self._primed_generation: int | None = None
         self._lifecycle_lock = threading.Lock()
         self._swept_on: dt.date | None = None
         self.retriever = HybridRetriever(
@@ -229,9 +232,48 @@ class Hub:
         )
 
     def warm_up(self) -> None:
-        """Load the model and build the lexical index now rather than on the first question."""
+        """Load the model and build the lexical index now rather than on the first question, and
+        start encoding the approved content's quotable pieces in the background (:meth:`prime`)."""
         self.embedder().encode(["warm up"])
         self.lexical.snapshot()
+        self._start_priming()
+
+    def prime(self) -> int:
+        """Encode the quotable pieces of approved content into the composer's cache (bounded by its
+        size). Runs in the background after start-up and after each content change."""
+        generation = self.catalog.generation()
+        ids = [row.chunk_id for row in self.catalog.approved_chunks()]
+        composer = self.composer()
+        budget = min(self.settings.answer_prime_pieces, composer.cache_size)
+        done = 0
+        for start in range(0, len(ids), 500):
+            if done >= budget:
+                break
+            rows = self.catalog.chunks(ids[start : start + 500])
+            done += composer.prime([rows[i] for i in ids[start : start + 500] if i in rows], budget - done)
+        self._primed_generation = generation
+        return done
+
+    def wait_primed(self, timeout: float | None = None) -> None:
+        """Block until background priming has finished (evals measure warm answers)."""
+        thread = self._priming
+        if thread is not None:
+            thread.join(timeout)
+
+    def _start_priming(self) -> None:
+        if self.settings.answer_prime_pieces <= 0:
+            return
+        with self._lock:
+            if self._priming is not None and self._priming.is_alive():
+                return
+            self._priming = threading.Thread(target=self._prime_quietly, name="hub-prime", daemon=True)
+            self._priming.start()
+
+    def _prime_quietly(self) -> None:
+        try:
+            self.prime()
+        except Exception:  # priming is an optimisation: a failure must never stop answering
+            log.exception("priming the answer cache failed; answers stay correct, only slower")
 
     # --- answering -----------------------------------------------------------------------------
 
@@ -243,6 +285,8 @@ class Hub:
         """
         if self._swept_on != self.clock():
             self.expire_due()
+        if self._primed_generation is not None and self._primed_generation != self.catalog.generation():
+            self._start_priming()  # new content: encode its pieces in the background
         done = self._answer(question, filters)
         record = self._audit_answer(done, user or Principal.system())
         done.answer.audit_id = record.id
@@ -355,7 +399,7 @@ class Hub:
         }
         if actor.operator:
             payload["operator"] = actor.operator
-        return self.audit.append(
+        record = self.audit.append(
             "answer.refused" if answer.refused else "answer.given",
             actor,
             payload,
@@ -364,6 +408,7 @@ class Hub:
             flagged=bool(terms),
         )
         answer.timings_ms["audit"] = round((time.perf_counter() - t0) * 1000, 2)
+        return record
 
     # --- lifecycle -----------------------------------------------------------------------------
 

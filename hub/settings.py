@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     routing_patient_penalty: float = Field(
         0.05, ge=0, le=1, description="Taken from patient-facing chunks (prescriber text is preferred)."
     )
+    answer_prime_pieces: int = Field(
+        20_000,
+        ge=0,
+        le=1_000_000,
+        description="Quotable pieces of approved content encoded in the background after start-up and after "
+        "content changes, so questions find their candidates' vectors cached (0: off).",
+    )
     answer_neighbours_of: int = Field(
         3, ge=0, le=20, description="The top routed chunks whose neighbours (same page and heading) are read too."
     )
