@@ -99,9 +99,24 @@ def _looks_tabular(sentence: str, words: list[str]) -> bool:
     return len(cells) > 1 and any(len(c.split()) < 3 for c in cells)
 
 
+def bullet_problem(text: str, min_words: int = 4, max_words: int = 60) -> str | None:
+    """Why a bullet (a list item or slide line, no full stop needed) cannot be a stem, or None."""
+    words = text.split()
+    if not min_words <= len(words) <= max_words:
+        return "not_a_sentence"
+    if _looks_tabular(text, words):
+        return "table_fragment"
+    return None
+
+
 def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
     if norm(item.passage) in ctx.boilerplate:
         return "boilerplate"
+    shape = item.source.get("shape", "sentence")
+    if shape == "item":
+        return bullet_problem(item.passage, min(ctx.min_words, 4), ctx.max_words)
+    if shape == "row":
+        return None if " | " in item.passage else "table_fragment"
     return sentence_problem(item.passage, ctx.min_words, ctx.max_words)
 
 

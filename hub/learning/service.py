@@ -108,6 +108,8 @@ class LearningService:
                 v.doc_type,
                 v.product,
                 "slide" if v.media_type == "pptx" else "page",
+                c.kind,
+                c.section_kind,
             )
             for c, v, title in rows
             if v.in_date(today)
