@@ -39,8 +39,8 @@ def run(corpus: Path, *, today: dt.date, sample: int, seed: int, data_dir: Path 
     from sqlalchemy import delete, select
 
     from hub.auth import Principal
-    from hub.learning.models import ItemRow
     from hub.learning.config import LearningConfig
+    from hub.learning.models import ItemRow
     from hub.learning.service import LearningService
     from hub.service import Hub
     from hub.settings import Settings

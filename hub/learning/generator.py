@@ -37,10 +37,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from hub.answering import units
 from hub.learning.checks import CheckContext, run_checks
 from hub.learning.config import LearningConfig
 from hub.learning.facts import NUMERIC_KINDS, Fact, Lexicon
-from hub.answering import units
 from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains_phrase, norm
 from ingest.sections import NOT_QUOTABLE, PATIENT_FACING
 from ingest.sentences import split_sentences
