@@ -114,7 +114,7 @@ def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
         return "boilerplate"
     shape = item.source.get("shape", "sentence")
     if shape == "item":
-        return bullet_problem(item.passage, min(ctx.min_words, 4), ctx.max_words)
+        return bullet_problem(item.passage, max(ctx.min_words, 6), ctx.max_words)
     if shape == "row":
         return None if " | " in item.passage else "table_fragment"
     return sentence_problem(item.passage, ctx.min_words, ctx.max_words)

@@ -109,6 +109,14 @@ _NEVER_TEXT = re.compile(
     r"Reference ID:|\bdoi\b|https?://|www\.|@|\bet al\.|Creative Commons|\bCopyright\b|©|Revised: ",
     re.IGNORECASE,
 )
+# Trial demographics and animal data: true, but not what an MSL is asked about.
+_NOT_MSL = re.compile(
+    r"\bmean age\b|\bmedian age\b|\b(?:were|was) (?:male|female|white|black|asian|hispanic)\b|\bat baseline\b|"
+    r"\bbaseline characteristics\b|\b(?:rats?|mice|rabbits?|monkeys?|dogs?|animals?|embryo-?fetal|fetal)\b|/kg/day\b",
+    re.IGNORECASE,
+)
+# The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.
+_RANGE_END = re.compile(r"\d[^\s\d]*\s*(?:to|-|\u2013)\s*$")
 # A false statement must be wrong by a margin a clinician would care about, not 80 vs 82 mg.
 _MIN_FALSE_CHANGE = 0.25
 _TYPE_CYCLE = (ItemType.mcq, ItemType.true_false, ItemType.cloze)
@@ -286,7 +294,8 @@ def is_incidental(sentence: str, fact: Fact) -> bool:
     """A confidence level ("95% CI") or a unit conversion in brackets ("25°C (77°F)"): never the gap."""
     if fact.kind == "percent" and _CONFIDENCE_AFTER.match(sentence[fact.end :]):
         return True
-    return fact.kind == "temperature" or bool(re.search(r"\d\s*[^\s\d]*\s*\($", sentence[: fact.start]))
+    before = sentence[: fact.start]
+    return fact.kind == "temperature" or bool(re.search(r"\d\s*[^\s\d]*\s*\($", before) or _RANGE_END.search(before))
 
 
 class FactPool:
@@ -400,7 +409,7 @@ class ItemGenerator:
         )
         report = GenerationReport()
         done_units: set[str] = set()
-        facts_asked: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+        facts_asked: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = defaultdict(list)
         per_chunk: Counter[str] = Counter()
         per_section: Counter[tuple[str, str]] = Counter()
         turn = 0
@@ -420,7 +429,7 @@ class ItemGenerator:
                 per_chunk[chunk.chunk_id] += 1  # the stored item counts towards this chunk's quota
                 per_section[section] += 1
                 continue
-            if self._repeats_fact(facts_asked[chunk.document_id], facts[0], unit):
+            if self._repeats_fact(facts_asked[chunk.document_id], unit):
                 # Highlights, full text and the patient leaflet state many facts two or three times.
                 report.record(types[0], "duplicate_fact", chunk.document_id)
                 continue
@@ -433,7 +442,7 @@ class ItemGenerator:
                     report.items.append(item)
                     per_chunk[chunk.chunk_id] += 1
                     per_section[section] += 1
-                    facts_asked[chunk.document_id].append((norm(facts[0].text), _words(unit)))
+                    facts_asked[chunk.document_id].append((self._fact_keys(unit), _words(unit)))
                     break
         return report
 
@@ -467,22 +476,40 @@ class ItemGenerator:
 
     @staticmethod
     def _units(chunk: SourceChunk) -> list[tuple[str, str]]:
-        """Sentences, bullets and table rows of a chunk (pairs and whole lists would re-ask their parts)."""
+        """Sentences, bullets (after their lead-in) and slide table rows of a chunk.
+
+        Sentence pairs and whole lists are left out: they would re-ask their parts. A bullet under
+        a lead-in ("Contraindicated in patients with:") is asked with it, since the bullet alone
+        ("active pathological bleeding") does not say what it is. Rows of tables in PDFs are left
+        out: their extracted text has one cell per line, so a row is not reliably a row.
+        """
+        all_units = units(chunk)  # type: ignore[arg-type]
+        lead_ins: dict[str, str] = {}
+        for _text, shape, parts in all_units:
+            if shape == "list" and parts and parts[0].rstrip().endswith(":"):
+                for item in parts[1:]:
+                    lead_ins.setdefault(item, parts[0])
         out = []
-        for text, shape, _parts in units(chunk):  # type: ignore[arg-type]
-            if shape not in ("sentence", "item", "row") or _NEVER_TEXT.search(text):
+        for text, shape, _parts in all_units:
+            if shape not in ("sentence", "item", "row") or _NEVER_TEXT.search(text) or _NOT_MSL.search(text):
+                continue
+            if shape == "row" and chunk.page_unit != "slide":
                 continue
             if shape == "sentence":
                 out += [(part, shape) for part in _UNIT_STOP.split(text) if part]
+            elif shape == "item" and text in lead_ins:
+                out.append((f"{lead_ins[text]} {text}", shape))
             else:
                 out.append((text, shape))
         return out
 
-    @staticmethod
-    def _repeats_fact(asked: list[tuple[str, frozenset[str]]], fact: Fact, unit: str) -> bool:
-        """Same key fact in a passage sharing at least half its words with one already asked about."""
-        key, words = norm(fact.text), _words(unit)
-        return any(key == k and _overlap(words, w) >= 0.5 for k, w in asked)
+    def _repeats_fact(self, asked: list[tuple[frozenset[str], frozenset[str]]], unit: str) -> bool:
+        """A fact of this passage in a passage sharing at least half its words with one already asked about."""
+        keys, words = self._fact_keys(unit), _words(unit)
+        return any(keys & k and _overlap(words, w) >= 0.5 for k, w in asked)
+
+    def _fact_keys(self, unit: str) -> frozenset[str]:
+        return frozenset(norm(f.text) for f in self.lexicon.facts(unit))
 
     # --- builders ----------------------------------------------------------------------------------
 

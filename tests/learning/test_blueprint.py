@@ -51,11 +51,19 @@ def generate(chunks: list[SourceChunk], **config: object):
     "section_kind", ["references", "methods", "nonclinical_toxicology", "front_matter", "contents", "description"]
 )
 def test_non_msl_sections_never_give_items(section_kind: str) -> None:
-    text = "In the rat study, doses of 80 mg per kilogram given for 13 weeks caused liver changes in 20% of animals."
+    text = "In the phase 3 study, doses of 80 mg given for 13 weeks caused liver changes in 20% of patients."
     report = generate([chunk(0, text, section_kind)])
     assert report.items == [] and report.generated == 0
     # The same sentence in a results section does give an item: the section, not the text, decided.
     assert generate([chunk(0, text, "results")]).items
+
+
+def test_demographics_and_animal_data_never_give_items() -> None:
+    text = (
+        "The mean age of the study population was 61 years, and 54% of patients were male.\n"
+        "In pregnant rats, doses of 80 mg/kg/day caused fetal malformations at 20 times the human exposure."
+    )
+    assert generate([chunk(0, text, "specific_populations")]).items == []
 
 
 def test_citations_links_and_footers_never_give_items() -> None:
@@ -67,7 +75,8 @@ def test_bullets_give_items() -> None:
     text = "Recommended dosage:\n\u2022 80 mg orally once daily with food\n\u2022 Take 120 mg twice daily if needed"
     report = generate([chunk(0, text, "dosage")])
     passages = {i.passage for i in report.items}
-    assert "80 mg orally once daily with food" in passages
+    # A bullet is asked with its lead-in: alone it would not say what the 80 mg is.
+    assert "Recommended dosage: 80 mg orally once daily with food" in passages
     assert all(i.source["shape"] == "item" for i in report.items)
 
 
