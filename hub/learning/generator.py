@@ -63,10 +63,14 @@ _CAPTION = re.compile(r"^(?:Table|Figure) \d+\.$")
 
 # Section kinds that never give items: about the document, not its content, or not MSL knowledge
 # (bench chemistry, animal toxicology, a study's methods alone, storage and handling details).
-NEVER_ASKED = NOT_QUOTABLE | frozenset({"nonclinical_toxicology", "methods", "description", "how_supplied"})
+NEVER_ASKED = (
+    NOT_QUOTABLE | PATIENT_FACING | frozenset({"nonclinical_toxicology", "methods", "description", "how_supplied"})
+)
+# Patient leaflets and instructions for use are never asked either: an MSL talks to prescribers,
+# and the leaflet restates prescriber facts in lay words (or pen mechanics).
 # Order in which a document's parts are asked: the prescriber sections first, so a fact that
-# Highlights or the patient leaflet repeat is asked once, citing the full prescribing text.
-_PART_ORDER = {"highlights": 1, "patient_counseling": 1, **{k: 2 for k in PATIENT_FACING}}
+# Highlights or counselling repeat is asked once, citing the full prescribing text.
+_PART_ORDER = {"highlights": 1, "patient_counseling": 1}
 SECTION_TOPICS = {
     "boxed_warning": "Boxed warning",
     "highlights": "Highlights",
@@ -576,6 +580,7 @@ class ItemGenerator:
                 if len(re.findall(re.escape(f.text), sentence)) == 1
                 and not is_threshold(sentence, f)
                 and not is_incidental(sentence, f)
+                and f.kind != "ratio"  # "30:1" has no neighbours that make a meaningful false ratio
             ]
             rng.shuffle(swappable)
             for fact in swappable:

@@ -48,7 +48,8 @@ def generate(chunks: list[SourceChunk], **config: object):
 
 
 @pytest.mark.parametrize(
-    "section_kind", ["references", "methods", "nonclinical_toxicology", "front_matter", "contents", "description"]
+    "section_kind",
+    ["references", "methods", "nonclinical_toxicology", "front_matter", "contents", "description", "patient_info"],
 )
 def test_non_msl_sections_never_give_items(section_kind: str) -> None:
     text = "In the phase 3 study, doses of 80 mg given for 13 weeks caused liver changes in 20% of patients."
@@ -83,12 +84,18 @@ def test_bullets_give_items() -> None:
 def test_a_fact_repeated_in_highlights_and_patient_leaflet_is_asked_once_citing_the_full_text() -> None:
     full = "The recommended dosage of Vantorin is 80 mg taken orally once daily with or without food."
     highlights = "Recommended dosage of Vantorin is 80 mg taken orally once daily with or without food."
+    counselling = "Advise patients that the recommended dosage of Vantorin is 80 mg orally once daily with food."
     leaflet = "Take 80 mg of Vantorin orally once daily with or without food, as your doctor tells you."
-    chunks = [chunk(0, highlights, "highlights"), chunk(1, full, "dosage"), chunk(2, leaflet, "patient_info")]
+    chunks = [
+        chunk(0, highlights, "highlights"),
+        chunk(1, full, "dosage"),
+        chunk(2, counselling, "patient_counseling"),
+        chunk(3, leaflet, "patient_info"),
+    ]
     report = generate(chunks)
     assert len(report.items) == 1
     assert report.items[0].source["section_kind"] == "dosage"
-    assert report.rejected["duplicate_fact"] == 2
+    assert report.rejected["duplicate_fact"] == 2  # highlights and counselling; the leaflet is never asked
     assert report.by_document["doc1"]["duplicate_fact"] == 2
 
 
@@ -177,3 +184,8 @@ def test_each_section_gets_a_share() -> None:
 def test_cloze_normaliser(expected: str, given: str, ok: bool) -> None:
     assert answer_matches("cloze", expected, given) is ok
     assert (normalise_answer(expected) == normalise_answer(given)) is ok
+
+
+def test_a_concentration_is_not_cut_into_a_dose() -> None:
+    facts = Lexicon().facts("Hemoglobin fell by a mean 0.4 mg/dL; UACR above 100 mg/g; a 250 mg tablet.")
+    assert [f.text for f in facts if f.kind == "dose"] == ["250 mg"]
