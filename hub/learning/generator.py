@@ -121,6 +121,7 @@ _NOT_MSL = re.compile(
 )
 # The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.
 _RANGE_END = re.compile(r"\d[^\s\d]*\s*(?:to|-|\u2013)\s*$")
+_RANGE_START = re.compile(r"^\s*(?:to|-|\u2013)\s*\d")
 # A false statement must be wrong by a margin a clinician would care about, not 80 vs 82 mg.
 _MIN_FALSE_CHANGE = 0.25
 _TYPE_CYCLE = (ItemType.mcq, ItemType.true_false, ItemType.cloze)
@@ -295,11 +296,16 @@ def is_threshold(sentence: str, fact: Fact) -> bool:
 
 
 def is_incidental(sentence: str, fact: Fact) -> bool:
-    """A confidence level ("95% CI") or a unit conversion in brackets ("25°C (77°F)"): never the gap."""
+    """Never the gap: a confidence level ("95% CI"), a conversion in brackets ("25°C (77°F)"), either end
+    of a range ("2% to 4%"), a temperature or a ratio."""
     if fact.kind == "percent" and _CONFIDENCE_AFTER.match(sentence[fact.end :]):
         return True
-    before = sentence[: fact.start]
-    return fact.kind == "temperature" or bool(re.search(r"\d\s*[^\s\d]*\s*\($", before) or _RANGE_END.search(before))
+    before, after = sentence[: fact.start], sentence[fact.end :]
+    if fact.kind in ("temperature", "ratio"):
+        return True  # storage temperatures; ratios like "30:1" have no plausible same-kind neighbours
+    if re.search(r"\d\s*[^\s\d]*\s*\($", before):
+        return True
+    return bool(_RANGE_END.search(before) or _RANGE_START.match(after))
 
 
 class FactPool:

@@ -111,6 +111,9 @@ def test_the_gap_is_never_a_confidence_level_or_a_unit_conversion() -> None:
     assert is_incidental("HR 0.79; 95% CI 0.66 to 0.95.", _fact("HR 0.79; 95% CI 0.66 to 0.95.", "95%"))
     text = "Store at 25°C (77°F); the 80 mg (2 mL) syringe reduced events by 21% (95% CI, 12% to 30%)."
     assert is_incidental(text, _fact(text, "2 mL")) and is_incidental(text, _fact(text, "77°F"))
+    ranged = "The background risk is 2% to 4% for birth defects."
+    assert is_incidental(ranged, _fact(ranged, "2%")) and is_incidental(ranged, _fact(ranged, "4%"))
+    assert not is_incidental(text, _fact(text, "80 mg"))
     report = generate([chunk(0, text, "clinical_studies")], items_per_chunk=3)
     for item in report.items:
         asked = item.original if item.type == ItemType.true_false else item.answer
