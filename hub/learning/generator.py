@@ -60,6 +60,18 @@ _KIND_PRIORITY = {
     "ratio": 4,
 }
 _CAPTION = re.compile(r"^(?:Table|Figure) \d+\.$")
+# In sections that report results, the rate is the finding and the dose only says which arm it was.
+_RESULT_SECTIONS = frozenset(
+    {"clinical_studies", "clinical_pharmacology", "adverse_reactions", "results", "abstract", "conclusions"}
+)
+
+
+def gap_priority(fact: Fact, section_kind: str = "body") -> int:
+    """How good a gap the fact makes in its section (lower is better)."""
+    if section_kind in _RESULT_SECTIONS and fact.kind == "dose":
+        return 1
+    return _KIND_PRIORITY.get(fact.kind, 5)
+
 
 # Section kinds that never give items: about the document, not its content, or not MSL knowledge
 # (bench chemistry, animal toxicology, a study's methods alone, storage and handling details).
@@ -113,10 +125,13 @@ _NEVER_TEXT = re.compile(
     r"Reference ID:|\bdoi\b|https?://|www\.|@|\bet al\.|Creative Commons|\bCopyright\b|©|Revised: ",
     re.IGNORECASE,
 )
-# Trial demographics and animal data: true, but not what an MSL is asked about.
+# Trial demographics, trial sizes, animal data and tablet markings: true, but not what an MSL is asked about.
 _NOT_MSL = re.compile(
     r"\bmean age\b|\bmedian age\b|\b(?:were|was) (?:male|female|white|black|asian|hispanic)\b|\bat baseline\b|"
-    r"\bbaseline characteristics\b|\b(?:rats?|mice|rabbits?|monkeys?|dogs?|animals?|embryo-?fetal|fetal)\b|/kg/day\b",
+    r"\bbaseline characteristics\b|\b(?:rats?|mice|rabbits?|monkeys?|dogs?|animals?|embryo-?fetal|fetal)\b|/kg/day\b|"
+    r"\bmaternal\b|% (?:male|female|men|women|caucasian|white|black|asian)\b|\bpopulation was\b|"
+    r"\bthere was a history of\b|\bconcomitant diseases\b|\bof the total (?:subjects|patients)\b|\benrolled\b|"
+    r"\bdebossed\b|\bimprinted\b|\bnot currently marketed\b",
     re.IGNORECASE,
 )
 # The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.
@@ -290,6 +305,10 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
+def _decimals(number: str) -> int:
+    return len(number.split(".", 1)[1]) if "." in number else 0
+
+
 def is_threshold(sentence: str, fact: Fact) -> bool:
     """Is the fact one side of a threshold ("at least 18 years", "eGFR < 30 mL/min", "65 or older")?"""
     return bool(_THRESHOLD_BEFORE.search(sentence[: fact.start])) or bool(_THRESHOLD_AFTER.match(sentence[fact.end :]))
@@ -339,6 +358,8 @@ class FactPool:
             )
         ]
         if fact.value is not None:
+            # No more decimals than the answer: "1.42 mg" against "2.5 mg" gives itself away.
+            out = [f for f in out if _decimals(f.number) <= _decimals(fact.number)]
             target = max(fact.value, 1e-6)
             out.sort(key=lambda f: (abs(math.log(max(f.value or 1e-6, 1e-6) / target)), f.number))
         else:
@@ -348,7 +369,8 @@ class FactPool:
     def surface(self, answer: Fact, other: Fact) -> str:
         """How ``other`` reads in the answer's place: same wording for numbers, same casing for names."""
         if answer.number:
-            return answer.with_number(other.number)
+            number = other.number if "," in answer.number else other.number.replace(",", "")
+            return answer.with_number(number)
         text = self.lexicon.canonical(other.text) if answer.kind == "drug" else other.text
         if answer.text.isupper() and answer.kind == "drug":
             return text.upper()
@@ -477,7 +499,7 @@ class ItemGenerator:
                 for position, (text, shape) in enumerate(self._units(chunk)):
                     facts = self._gap_facts(text, chunk)
                     if facts:
-                        rank = (_KIND_PRIORITY.get(facts[0].kind, 5), n * 1000 + position)
+                        rank = (gap_priority(facts[0], chunk.section_kind), n * 1000 + position)
                         sections[chunk.section_kind].append((rank, chunk, text, shape, facts))
             order = sorted(sections, key=lambda k: (_PART_ORDER.get(k, 0), first_seen[k]))
             for kind in order:
@@ -533,7 +555,7 @@ class ItemGenerator:
             and not (f.kind == "drug" and self.lexicon.canonical(f.text) == product)
             and not is_incidental(sentence, f)
         ]
-        return sorted(facts, key=lambda f: (_KIND_PRIORITY.get(f.kind, 5), f.start))
+        return sorted(facts, key=lambda f: (gap_priority(f, chunk.section_kind), f.start))
 
     def _build(
         self,
@@ -547,7 +569,7 @@ class ItemGenerator:
         source = {**chunk.source_fields(), "shape": shape}
         if item_type == ItemType.true_false:
             return self._true_false(sentence, facts, source, rng), None
-        fact = self._pick(facts, rng)
+        fact = self._pick(facts, rng, chunk.section_kind)
         if item_type == ItemType.mcq and is_threshold(sentence, fact):
             # "at least 18 years": 21 and 40 would be true too; a typed answer is the fair form.
             return None, "threshold_mcq"
@@ -573,9 +595,9 @@ class ItemGenerator:
         rng.shuffle(options)
         return DraftItem(ItemType.mcq, stem, options, fact.text, **base), None  # type: ignore[arg-type]
 
-    def _pick(self, facts: list[Fact], rng: random.Random) -> Fact:
-        best = _KIND_PRIORITY.get(facts[0].kind, 5)
-        return rng.choice([f for f in facts if _KIND_PRIORITY.get(f.kind, 5) == best])
+    def _pick(self, facts: list[Fact], rng: random.Random, section_kind: str = "body") -> Fact:
+        best = gap_priority(facts[0], section_kind)
+        return rng.choice([f for f in facts if gap_priority(f, section_kind) == best])
 
     def _true_false(self, sentence: str, facts: list[Fact], source: dict[str, object], rng: random.Random) -> DraftItem:
         if rng.random() < 0.5:
