@@ -11,6 +11,7 @@ reason                     meaning
 ``table_fragment``         the passage reads like a table row or numbers list
 ``heading_glued``          a heading was glued to the sentence by text extraction
 ``boilerplate``            the passage repeats across pages (disclaimers, footers)
+``needs_context``          the passage opens by pointing back ("These ...", "Therefore ...")
 ``answer_not_in_passage``  the correct answer is not verbatim in the quoted passage
 ``false_not_altered``      a false statement: the altered fact is in the passage, or the
                            original fact is not
@@ -109,9 +110,15 @@ def bullet_problem(text: str, min_words: int = 4, max_words: int = 60) -> str | 
     return None
 
 
+# "These adverse reactions ...", "Therefore, monitor ...": the sentence leans on the one before it.
+_NEEDS_CONTEXT = re.compile(r"^(?:These|This|Those|Such|Therefore|Thus|Conversely|However|In this|In these)\b")
+
+
 def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
     if norm(item.passage) in ctx.boilerplate:
         return "boilerplate"
+    if _NEEDS_CONTEXT.match(item.passage):
+        return "needs_context"
     shape = item.source.get("shape", "sentence")
     if shape == "item":
         return bullet_problem(item.passage, max(ctx.min_words, 6), ctx.max_words)

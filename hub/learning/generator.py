@@ -131,7 +131,8 @@ _NOT_MSL = re.compile(
     r"\bbaseline characteristics\b|\b(?:rats?|mice|rabbits?|monkeys?|dogs?|animals?|embryo-?fetal|fetal)\b|/kg/day\b|"
     r"\bmaternal\b|% (?:male|female|men|women|caucasian|white|black|asian)\b|\bpopulation was\b|"
     r"\bthere was a history of\b|\bconcomitant diseases\b|\bof the total (?:subjects|patients)\b|\benrolled\b|"
-    r"\bdebossed\b|\bimprinted\b|\bnot currently marketed\b",
+    r"\bdebossed\b|\bimprinted\b|\bnot currently marketed\b|%[^.;]{0,60}\byears of age\b|"
+    r"\binactive ingredients\b|\bfilm coating\b|\bsolubility\b|\bpercentiles?\b",
     re.IGNORECASE,
 )
 # The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.

@@ -62,7 +62,8 @@ def test_non_msl_sections_never_give_items(section_kind: str) -> None:
 def test_demographics_and_animal_data_never_give_items() -> None:
     text = (
         "The mean age of the study population was 61 years, and 54% of patients were male.\n"
-        "In pregnant rats, doses of 80 mg/kg/day caused fetal malformations at 20 times the human exposure."
+        "In pregnant rats, doses of 80 mg/kg/day caused fetal malformations at 20 times the human exposure.\n"
+        "In the two studies, 41% of patients were 65 years of age and older at the time of enrolment."
     )
     assert generate([chunk(0, text, "specific_populations")]).items == []
 
@@ -192,3 +193,9 @@ def test_cloze_normaliser(expected: str, given: str, ok: bool) -> None:
 def test_a_concentration_is_not_cut_into_a_dose() -> None:
     facts = Lexicon().facts("Hemoglobin fell by a mean 0.4 mg/dL; UACR above 100 mg/g; a 250 mg tablet.")
     assert [f.text for f in facts if f.kind == "dose"] == ["250 mg"]
+
+
+def test_a_sentence_that_points_back_is_not_asked() -> None:
+    text = "These adverse reactions occurred in at least 5% of patients treated with Vantorin 80 mg daily."
+    report = generate([chunk(0, text, "adverse_reactions")])
+    assert report.items == [] and report.rejected["needs_context"] >= 1
