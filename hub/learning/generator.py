@@ -113,7 +113,8 @@ _CONFIDENCE_AFTER = re.compile(r"^\s*(?:CI\b|confidence|credible|C\.I\.|predicti
 # A number on one side of a threshold: several options could be true, so no MCQ and no swap.
 _THRESHOLD_BEFORE = re.compile(
     r"(?:[≥≤<>]=?|\bat least|\bat most|\bmore than|\bgreater than|\bless than|\bfewer than|\bup to|"
-    r"\bno more than|\bexceed(?:s|ing)?|\babove|\bbelow|\bover|\bunder|\bminimum of|\bmaximum of)\s*$",
+    r"\bno more than|\bexceed(?:s|ing)?|\babove|\bbelow|\bover|\bunder|\bminimum of|\bmaximum of|"
+    r"\bolder than|\byounger than|\blonger than|\bshorter than|\bwithin)\s*$",
     re.IGNORECASE,
 )
 _THRESHOLD_AFTER = re.compile(
