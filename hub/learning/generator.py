@@ -118,7 +118,7 @@ _THRESHOLD_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _THRESHOLD_AFTER = re.compile(
-    r"^\s*(?:or (?:more|less|greater|higher|lower|older|younger|above|below)|and (?:above|older))"
+    r"^\s*(?:of age\s+)?(?:(?:or|and) (?:more|less|greater|higher|lower|older|younger|above|below|over|under))"
 )
 # Source lines that are never worth a question whatever their section: labels' running footers,
 # citations, links and licence lines.
@@ -133,7 +133,10 @@ _NOT_MSL = re.compile(
     r"\bmaternal\b|% (?:male|female|men|women|caucasian|white|black|asian)\b|\bpopulation was\b|"
     r"\bthere was a history of\b|\bconcomitant diseases\b|\bof the total (?:subjects|patients)\b|\benrolled\b|"
     r"\bdebossed\b|\bimprinted\b|\bnot currently marketed\b|%[^.;]{0,60}\byears of age\b|"
-    r"\binactive ingredients\b|\bfilm coating\b|\bsolubility\b|\bpercentiles?\b",
+    r"\binactive ingredients\b|\bfilm coating\b|\bsolubility\b|\bpercentiles?\b|"
+    # Methods-only statements: how a study was run or reported, not what it found.
+    r"\bduration of exposure\b|\bwas designed to\b|\bprimary outcomes? of the\b|\bevaluations were performed\b|"
+    r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b",
     re.IGNORECASE,
 )
 # The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.

@@ -129,6 +129,8 @@ def test_a_threshold_is_never_an_mcq_or_a_false_swap() -> None:
     sentence = "Vantorin is not recommended in patients with a body weight of at least 120 kg at screening."
     assert is_threshold(sentence, _fact(sentence, "120 kg"))
     assert is_threshold("Use in patients 65 years or older.", _fact("Use in patients 65 years or older.", "65 years"))
+    adults = "Vantorin is indicated in pediatric patients 6 years of age and older."
+    assert is_threshold(adults, _fact(adults, "6 years"))
     older = "Most patients with fatal outcomes were older than 55 years old."
     assert is_threshold(older, _fact(older, "55 years"))
     report = generate([chunk(0, sentence, "warnings")])
