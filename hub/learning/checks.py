@@ -120,6 +120,8 @@ def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
     if _NEEDS_CONTEXT.match(item.passage):
         return "needs_context"
     shape = item.source.get("shape", "sentence")
+    if shape == "item" and not item.passage[:1].isupper() and not item.passage[:1].isdigit():
+        return "needs_context"  # "age greater than or equal to 75 years": a bullet whose lead-in is elsewhere
     if shape == "item":
         return bullet_problem(item.passage, max(ctx.min_words, 6), ctx.max_words)
     if shape == "row":

@@ -112,7 +112,7 @@ SECTION_TOPICS = {
 _CONFIDENCE_AFTER = re.compile(r"^\s*(?:CI\b|confidence|credible|C\.I\.|prediction interval)", re.IGNORECASE)
 # A number on one side of a threshold: several options could be true, so no MCQ and no swap.
 _THRESHOLD_BEFORE = re.compile(
-    r"(?:[≥≤<>]=?|\bat least|\bat most|\bmore than|\bgreater than|\bless than|\bfewer than|\bup to|"
+    r"(?:[≥≤<>]=?|\bat least|\bat most|\b(?:more|greater|less|fewer) than(?: or equal to)?|\bup to|"
     r"\bno more than|\bexceed(?:s|ing)?|\babove|\bbelow|\bover|\bunder|\bminimum of|\bmaximum of|"
     r"\bolder than|\byounger than|\blonger than|\bshorter than|\bwithin)\s*$",
     re.IGNORECASE,
@@ -135,12 +135,15 @@ _NOT_MSL = re.compile(
     r"\bdebossed\b|\bimprinted\b|\bnot currently marketed\b|%[^.;]{0,60}\byears of age\b|"
     r"\binactive ingredients\b|\bfilm coating\b|\bsolubility\b|\bpercentiles?\b|"
     # Methods-only statements: how a study was run or reported, not what it found.
-    r"\bduration of exposure\b|\bwas designed to\b|\bprimary outcomes? of the\b|\bevaluations were performed\b|"
+    r"\bduration of (?:\w+ )?exposure\b|\bwas designed to\b|\bprimary outcomes? of the\b|\bevaluations were performed\b|"
     r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b",
     re.IGNORECASE,
 )
 # The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.
-_RANGE_END = re.compile(r"\d[^\s\d]*\s*(?:to|-|\u2013)\s*$")
+_RANGE_END = re.compile(
+    r"(?:\d[^\s\d]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))\s*(?:to|-|\u2013)\s*$",
+    re.IGNORECASE,
+)
 _RANGE_START = re.compile(r"^\s*(?:to|-|\u2013)\s*\d")
 # A false statement must be wrong by a margin a clinician would care about, not 80 vs 82 mg.
 _MIN_FALSE_CHANGE = 0.25

@@ -112,6 +112,8 @@ def test_the_gap_is_never_a_confidence_level_or_a_unit_conversion() -> None:
     assert is_incidental("HR 0.79; 95% CI 0.66 to 0.95.", _fact("HR 0.79; 95% CI 0.66 to 0.95.", "95%"))
     text = "Store at 25°C (77°F); the 80 mg (2 mL) syringe reduced events by 21% (95% CI, 12% to 30%)."
     assert is_incidental(text, _fact(text, "2 mL")) and is_incidental(text, _fact(text, "77°F"))
+    words = "Vantorin is indicated in children aged one to 17 years for urinary infections."
+    assert is_incidental(words, _fact(words, "17 years"))  # "one to 6 years" would be a true subset
     ranged = "The background risk is 2% to 4% for birth defects."
     assert is_incidental(ranged, _fact(ranged, "2%")) and is_incidental(ranged, _fact(ranged, "4%"))
     assert not is_incidental(text, _fact(text, "80 mg"))
@@ -129,6 +131,8 @@ def test_a_threshold_is_never_an_mcq_or_a_false_swap() -> None:
     sentence = "Vantorin is not recommended in patients with a body weight of at least 120 kg at screening."
     assert is_threshold(sentence, _fact(sentence, "120 kg"))
     assert is_threshold("Use in patients 65 years or older.", _fact("Use in patients 65 years or older.", "65 years"))
+    ge = "Risk factors: age greater than or equal to 75 years."
+    assert is_threshold(ge, _fact(ge, "75 years"))
     adults = "Vantorin is indicated in pediatric patients 6 years of age and older."
     assert is_threshold(adults, _fact(adults, "6 years"))
     older = "Most patients with fatal outcomes were older than 55 years old."
@@ -203,3 +207,9 @@ def test_a_sentence_that_points_back_is_not_asked() -> None:
     text = "These adverse reactions occurred in at least 5% of patients treated with Vantorin 80 mg daily."
     report = generate([chunk(0, text, "adverse_reactions")])
     assert report.items == [] and report.rejected["needs_context"] >= 1
+
+
+def test_a_bullet_without_its_lead_in_is_not_asked() -> None:
+    text = "\u2022 age greater than or equal to 75 years in the trial population\n\u2022 prior stroke or transient ischemic attack"
+    report = generate([chunk(0, text, "clinical_studies")])
+    assert report.items == []
