@@ -135,7 +135,8 @@ _NOT_MSL = re.compile(
     r"\bdebossed\b|\bimprinted\b|\bnot currently marketed\b|%[^.;]{0,60}\byears of age\b|"
     r"\binactive ingredients\b|\bfilm coating\b|\bsolubility\b|\bpercentiles?\b|"
     # Methods-only statements: how a study was run or reported, not what it found.
-    r"\bduration of (?:\w+ )?exposure\b|\bwas designed to\b|\bprimary outcomes? of the\b|\bevaluations were performed\b|"
+    r"\bduration of (?:\w+ )?exposure\b|\bwas designed to\b|\bprimary outcomes? of the\b|"
+    r"\bevaluations were performed\b|"
     r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b",
     re.IGNORECASE,
 )

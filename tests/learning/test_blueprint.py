@@ -210,6 +210,9 @@ def test_a_sentence_that_points_back_is_not_asked() -> None:
 
 
 def test_a_bullet_without_its_lead_in_is_not_asked() -> None:
-    text = "\u2022 age greater than or equal to 75 years in the trial population\n\u2022 prior stroke or transient ischemic attack"
+    text = (
+        "\u2022 age greater than or equal to 75 years in the trial population\n"
+        "\u2022 prior stroke or transient ischemic attack"
+    )
     report = generate([chunk(0, text, "clinical_studies")])
     assert report.items == []
