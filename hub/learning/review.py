@@ -9,6 +9,7 @@ than restate a sentence, and stems short enough to read on a phone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from hub.learning.generator import SECTION_TOPICS
 
@@ -39,6 +40,17 @@ _TOPIC_WEIGHT = {
 _FACT_WEIGHT = {"dose": 1.0, "percent": 1.0, "interval": 0.9, "duration": 0.9, "endpoint": 0.8, "drug": 0.7}
 
 
+class Reviewable(Protocol):
+    """What ranking reads of an item (an :class:`~hub.learning.schemas.ItemOut` or an item row)."""
+
+    id: str
+    topic: str
+    fact_kind: str
+    type: str
+    answer: str
+    stem: str
+
+
 @dataclass(frozen=True)
 class Scored:
     """An item with its review-priority score (0-1, higher first)."""
@@ -58,17 +70,17 @@ def quality_score(*, topic: str, fact_kind: str, item_type: str, answer: str, st
     return round(section * fact * form * readable, 4)
 
 
-def rank(items: list[object]) -> list[Scored]:
-    """Items (anything with id, topic, fact_kind, type, answer, stem) ordered best first, ties by id."""
+def rank(items: list[Reviewable]) -> list[Scored]:
+    """Items ordered best first, ties by id."""
     scored = [
         Scored(
-            str(getattr(i, "id")),
+            str(i.id),
             quality_score(
-                topic=str(getattr(i, "topic")),
-                fact_kind=str(getattr(i, "fact_kind")),
-                item_type=str(getattr(i, "type")),
-                answer=str(getattr(i, "answer")),
-                stem=str(getattr(i, "stem")),
+                topic=str(i.topic),
+                fact_kind=str(i.fact_kind),
+                item_type=str(i.type),
+                answer=str(i.answer),
+                stem=str(i.stem),
             ),
         )
         for i in items

@@ -273,7 +273,7 @@ class LearningService:
         drafts = self.list_items(
             status=str(ItemStatus.draft), document_id=document_id, item_type=item_type, topic=topic, limit=1000
         )
-        order = {s.item_id: n for n, s in enumerate(rank(drafts))}  # type: ignore[arg-type]
+        order = {s.item_id: n for n, s in enumerate(rank(list(drafts)))}
         return sorted(drafts, key=lambda i: order[i.id])[:limit]
 
     def count_items(
