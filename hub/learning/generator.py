@@ -469,6 +469,8 @@ class ItemGenerator:
                 report.record(types[0], "duplicate", chunk.document_id)
                 per_chunk[chunk.chunk_id] += 1  # the stored item counts towards this chunk's quota
                 per_section[section] += 1
+                # Its facts are asked already: a repeat of them elsewhere stays a duplicate on reruns.
+                facts_asked[chunk.document_id].append((self._fact_keys(unit), _words(unit)))
                 continue
             if self._repeats_fact(facts_asked[chunk.document_id], unit):
                 # Highlights, full text and the patient leaflet state many facts two or three times.
