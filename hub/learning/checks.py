@@ -100,6 +100,13 @@ def _looks_tabular(sentence: str, words: list[str]) -> bool:
     return len(cells) > 1 and any(len(c.split()) < 3 for c in cells)
 
 
+def _shape_of(passage: str) -> str:
+    """The unit shape of a stored passage (items do not store it): table row, bullet or sentence."""
+    if " | " in passage:
+        return "row"
+    return "sentence" if passage.rstrip().endswith((".", "?", "!")) else "item"
+
+
 def bullet_problem(text: str, min_words: int = 4, max_words: int = 60) -> str | None:
     """Why a bullet (a list item or slide line, no full stop needed) cannot be a stem, or None."""
     words = text.split()
@@ -119,7 +126,7 @@ def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
         return "boilerplate"
     if _NEEDS_CONTEXT.match(item.passage):
         return "needs_context"
-    shape = item.source.get("shape", "sentence")
+    shape = item.source.get("shape") or _shape_of(item.passage)
     if shape == "item" and not item.passage[:1].isupper() and not item.passage[:1].isdigit():
         return "needs_context"  # "age greater than or equal to 75 years": a bullet whose lead-in is elsewhere
     if shape == "item":

@@ -533,7 +533,9 @@ class ItemGenerator:
                 for item in parts[1:]:
                     lead_ins.setdefault(item, parts[0])
         out = []
-        for text, shape, _parts in all_units:
+        for text, shape, parts in all_units:
+            if shape == "row":
+                text = parts[0]  # "header row" as the chunk text has it, so the citation is verbatim
             if shape not in ("sentence", "item", "row") or _NEVER_TEXT.search(text) or _NOT_MSL.search(text):
                 continue
             if shape == "row" and chunk.page_unit != "slide":
