@@ -65,7 +65,10 @@ def run(corpus: Path, *, today: dt.date, sample: int, seed: int, data_dir: Path 
             rows = list(s.scalars(select(ItemRow).order_by(ItemRow.document_id, ItemRow.page, ItemRow.id)).all())
         chunks = learning.retrievable_chunks()
         lexicon = learning.generator().lexicon
-        items = learning.list_items(limit=1000)
+        # Item ids are random: order by what the item is, so a seed draws the same sample every run.
+        items = sorted(
+            learning.list_items(limit=1000), key=lambda i: (i.citation.title, i.citation.page, i.type, i.stem)
+        )
         chosen = random.Random(seed).sample(items, min(sample, len(items)))
         counts = hub.catalog.counts()
         documents = _per_document(rows, chunks, by_document, lexicon)
