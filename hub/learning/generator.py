@@ -142,7 +142,7 @@ _NOT_MSL = re.compile(
 )
 # The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.
 _RANGE_END = re.compile(
-    r"(?:\d[^\s\d]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))\s*(?:to|-|\u2013)\s*$",
+    r"(?:\d[^\s\d]*(?:\s+[A-Za-z%/]+)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))\s*(?:to|-|\u2013)\s*$",
     re.IGNORECASE,
 )
 _RANGE_START = re.compile(r"^\s*(?:to|-|\u2013)\s*\d")
@@ -342,23 +342,30 @@ class FactPool:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._by_signature: dict[tuple[str, str], dict[str, Fact]] = defaultdict(dict)
+        self._products: dict[tuple[tuple[str, str], str], set[str]] = defaultdict(set)
 
-    def add_sentence(self, sentence: str) -> None:
+    def add_sentence(self, sentence: str, product: str = "") -> None:
         for fact in self.lexicon.facts(sentence):
             key = self._key(fact)
             self._by_signature[fact.signature].setdefault(key, fact)
+            self._products[(fact.signature, key)].add(product)
 
     def _key(self, fact: Fact) -> str:
         if fact.number:
             return str(fact.value) if fact.value is not None else fact.number
         return self.lexicon.canonical(fact.text)
 
-    def alternatives(self, fact: Fact, sentence: str) -> list[Fact]:
-        """Same kind and unit, not saying the same thing, not in the sentence; numbers nearest first."""
+    def alternatives(self, fact: Fact, sentence: str, product: str | None = None) -> list[Fact]:
+        """Same kind and unit, not saying the same thing, not in the sentence; numbers nearest first.
+
+        With ``product``, names (drugs, endpoints, targets) come only from that product's documents:
+        an oncology drug offered as a ciprofloxacin interaction, or FEV1 for HbA1c, gives itself away.
+        """
         out = [
             f
             for f in self._by_signature.get(fact.signature, {}).values()
-            if not self.lexicon.same_thing(f, fact)
+            if (product is None or f.number or product in self._products[(f.signature, self._key(f))])
+            and not self.lexicon.same_thing(f, fact)
             and not contains_phrase(sentence, self.surface(fact, f))
             and not any(
                 self.lexicon.canonical(f.text) == self.lexicon.canonical(g.text)
@@ -419,7 +426,7 @@ class ItemGenerator:
         pages: dict[str, set[tuple[str, int]]] = defaultdict(set)
         for chunk in corpus:
             for sentence in sentences(chunk.text):
-                self.pool.add_sentence(sentence)
+                self.pool.add_sentence(sentence, chunk.product)
                 pages[norm(sentence)].add((chunk.version_id, chunk.page))
         # Disclaimers and running footers recur on many pages; they are never worth a question.
         self.boilerplate = {s for s, where in pages.items() if len(where) >= 3}
@@ -596,7 +603,7 @@ class ItemGenerator:
         )
         if item_type == ItemType.cloze:
             return DraftItem(ItemType.cloze, stem, [], fact.text, **base), None  # type: ignore[arg-type]
-        alternatives = self.pool.alternatives(fact, sentence)
+        alternatives = self.pool.alternatives(fact, sentence, chunk.product)
         wanted = self.config.mcq_options - 1
         if len(alternatives) < wanted:
             return None, "too_few_distractors"
@@ -625,7 +632,8 @@ class ItemGenerator:
             ]
             rng.shuffle(swappable)
             for fact in swappable:
-                alternatives = [a for a in self.pool.alternatives(fact, sentence) if _far_enough(fact, a)]
+                product = str(source.get("product", ""))
+                alternatives = [a for a in self.pool.alternatives(fact, sentence, product) if _far_enough(fact, a)]
                 if not alternatives:
                     continue
                 pick = rng.choice(alternatives[:3] if fact.kind in NUMERIC_KINDS else alternatives)

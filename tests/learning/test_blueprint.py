@@ -114,6 +114,8 @@ def test_the_gap_is_never_a_confidence_level_or_a_unit_conversion() -> None:
     assert is_incidental(text, _fact(text, "2 mL")) and is_incidental(text, _fact(text, "77°F"))
     words = "Vantorin is indicated in children aged one to 17 years for urinary infections."
     assert is_incidental(words, _fact(words, "17 years"))  # "one to 6 years" would be a true subset
+    dosed = "The usual dosage range is 20 mg to 40 mg per day."
+    assert is_incidental(dosed, _fact(dosed, "40 mg"))
     ranged = "The background risk is 2% to 4% for birth defects."
     assert is_incidental(ranged, _fact(ranged, "2%")) and is_incidental(ranged, _fact(ranged, "4%"))
     assert not is_incidental(text, _fact(text, "80 mg"))
@@ -216,3 +218,27 @@ def test_a_bullet_without_its_lead_in_is_not_asked() -> None:
     )
     report = generate([chunk(0, text, "clinical_studies")])
     assert report.items == []
+
+
+def test_names_are_swapped_only_for_names_from_the_same_product() -> None:
+    other = SourceChunk(
+        "o-1",
+        "Patients on erlotinib and afatinib had higher rates of rash.",
+        1,
+        "",
+        "o",
+        "Onc",
+        "o-v1",
+        "1",
+        "publication",
+        "Oncoprod",
+        "page",
+        "text",
+        "results",
+    )
+    text = "Monitor renal function when Vantorin is given with methotrexate or cyclosporine in the study."
+    own = chunk(0, text, "drug_interactions")
+    pool = ItemGenerator([own, other]).pool
+    fact = next(f for f in pool.lexicon.facts(text) if f.text == "methotrexate")
+    names = {f.text for f in pool.alternatives(fact, "A sentence.", "Vantorin")}
+    assert "cyclosporine" in names and not names & {"erlotinib", "afatinib"}
