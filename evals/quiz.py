@@ -60,7 +60,9 @@ def run(corpus: Path, *, today: dt.date, sample: int, seed: int, data_dir: Path 
         with learning.sessions.begin() as s:
             s.execute(delete(ItemRow))  # a reused hub: measure a fresh generation, not the last one's leftovers
         run_out = learning.generate(Principal.system("eval"))
-        by_document = learning.runs(1)[0].get("by_document", {})
+        # This run's summary by id: a reused hub holds earlier runs stamped with the same fixed clock.
+        this_run = next(r for r in learning.runs(1000) if r["run_id"] == run_out.run_id)
+        by_document = this_run.get("by_document", {})
         with learning.sessions() as s:
             rows = list(s.scalars(select(ItemRow).order_by(ItemRow.document_id, ItemRow.page, ItemRow.id)).all())
         chunks = learning.retrievable_chunks()
