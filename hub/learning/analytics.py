@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from hub.errors import InvalidInput, NotFound
-from hub.learning.items import norm
+from hub.learning.items import ItemStatus, norm
 from hub.learning.models import AnswerRow, CardRow, ItemRow
 
 if TYPE_CHECKING:
@@ -89,9 +89,17 @@ class Analytics:
 
     # --- raw material ------------------------------------------------------------------------------
 
-    def _load(self) -> tuple[list[AnswerRow], list[tuple[CardRow, ItemRow]]]:
+    def _load(self, *, current: bool = True) -> tuple[list[AnswerRow], list[tuple[CardRow, ItemRow]]]:
+        """Answers and cards; with ``current`` only answers to items that are not retired.
+
+        A retired item's answers stay in the history (retention, exports of attempts) but say
+        nothing about what a user knows of the content that is approved today.
+        """
+        stmt = select(AnswerRow).order_by(AnswerRow.answered_at, AnswerRow.id)
+        if current:
+            stmt = stmt.join(ItemRow, AnswerRow.item_id == ItemRow.id).where(ItemRow.status != str(ItemStatus.retired))
         with self.service.sessions() as s:
-            answers = s.scalars(select(AnswerRow).order_by(AnswerRow.answered_at, AnswerRow.id)).all()
+            answers = s.scalars(stmt).all()
             cards = s.execute(select(CardRow, ItemRow).join(ItemRow, CardRow.item_id == ItemRow.id)).all()
         return list(answers), [(c, i) for c, i in cards]
 
@@ -160,12 +168,18 @@ class Analytics:
         rows = self.table()
         users = sorted({r.user for r in rows})
         topics = sorted({(r.product, r.topic) for r in rows})
-        cells = {(r.user, r.product, r.topic): r.mastery for r in rows}
+        least = self.service.config.min_answers_per_cell
+        # A cell with fewer answers than ``least`` gets no mastery figure (and so no colour): one
+        # lucky answer is not mastery. Its answer count is still shown.
+        cells = {(r.user, r.product, r.topic): r.mastery if r.attempts >= least else None for r in rows}
+        counts = {(r.user, r.product, r.topic): r.attempts for r in rows}
         return {
             "definition": "mastery = accuracy x mean FSRS retrievability (see docs/learning.md)",
+            "min_answers_per_cell": least,
             "users": users,
             "topics": [{"product": p, "topic": t} for p, t in topics],
             "matrix": [[cells.get((u, p, t)) for p, t in topics] for u in users],
+            "answers": [[counts.get((u, p, t), 0) for p, t in topics] for u in users],
             "rows": [r.as_dict() for r in rows],
             "totals": {u: {k: v for k, v in self.user(u).items() if k != "groups"} for u in users},
         }
@@ -243,8 +257,8 @@ class Analytics:
 
     def retention(self, *, days: int | None = None, user: str | None = None) -> list[dict[str, Any]]:
         """Daily series: answers, accuracy that day, mean R at the end of the day over cards reviewed so far
-        (the team's, or one ``user``'s)."""
-        answers, _ = self._load()
+        (the team's, or one ``user``'s). Answers to retired items count: this is history."""
+        answers, _ = self._load(current=False)
         if user is not None:
             answers = [a for a in answers if a.user_name == user]
         if not answers:

@@ -11,6 +11,7 @@ reason                     meaning
 ``table_fragment``         the passage reads like a table row or numbers list
 ``heading_glued``          a heading was glued to the sentence by text extraction
 ``boilerplate``            the passage repeats across pages (disclaimers, footers)
+``needs_context``          the passage opens by pointing back ("These ...", "Therefore ...")
 ``answer_not_in_passage``  the correct answer is not verbatim in the quoted passage
 ``false_not_altered``      a false statement: the altered fact is in the passage, or the
                            original fact is not
@@ -99,9 +100,39 @@ def _looks_tabular(sentence: str, words: list[str]) -> bool:
     return len(cells) > 1 and any(len(c.split()) < 3 for c in cells)
 
 
+def _shape_of(passage: str) -> str:
+    """The unit shape of a stored passage (items do not store it): table row, bullet or sentence."""
+    if " | " in passage:
+        return "row"
+    return "sentence" if passage.rstrip().endswith((".", "?", "!")) else "item"
+
+
+def bullet_problem(text: str, min_words: int = 4, max_words: int = 60) -> str | None:
+    """Why a bullet (a list item or slide line, no full stop needed) cannot be a stem, or None."""
+    words = text.split()
+    if not min_words <= len(words) <= max_words:
+        return "not_a_sentence"
+    if _looks_tabular(text, words):
+        return "table_fragment"
+    return None
+
+
+# "These adverse reactions ...", "Therefore, monitor ...": the sentence leans on the one before it.
+_NEEDS_CONTEXT = re.compile(r"^(?:These|This|Those|Such|Therefore|Thus|Conversely|However|In this|In these)\b")
+
+
 def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
     if norm(item.passage) in ctx.boilerplate:
         return "boilerplate"
+    if _NEEDS_CONTEXT.match(item.passage):
+        return "needs_context"
+    shape = item.source.get("shape") or _shape_of(item.passage)
+    if shape == "item" and not item.passage[:1].isupper() and not item.passage[:1].isdigit():
+        return "needs_context"  # "age greater than or equal to 75 years": a bullet whose lead-in is elsewhere
+    if shape == "item":
+        return bullet_problem(item.passage, max(ctx.min_words, 6), ctx.max_words)
+    if shape == "row":
+        return None if " | " in item.passage else "table_fragment"
     return sentence_problem(item.passage, ctx.min_words, ctx.max_words)
 
 

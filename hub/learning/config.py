@@ -39,6 +39,10 @@ class LearningConfig:
     """A micro-module must fit this many minutes (reading at ``reading_wpm`` + ``seconds_per_item``)."""
     reading_wpm: int = 180
     seconds_per_item: int = 30
+    min_answers_per_cell: int = 3
+    """Answers a mastery cell needs before it shows a figure and a colour (fewer: count only)."""
+    items_per_section: int = 8
+    """Most items kept from one section kind of one document, so every section gets its share."""
     overdue_after: dt.timedelta = field(default=dt.timedelta(days=1))
     """A due review counts as overdue once it has waited this long (short learning steps are not "overdue")."""
 

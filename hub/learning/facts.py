@@ -50,7 +50,10 @@ _TIME_UNITS = "minute|hour|day|week|month|year"
 _NUMERIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("temperature", re.compile(rf"(?<![\w.])(?P<num>{_NUM})\s?°\s?(?P<unit>[CF])\b")),
     ("percent", re.compile(rf"(?<![\w.])(?P<num>{_NUM})\s?(?P<unit>%)")),
-    ("dose", re.compile(rf"(?<![\w.])(?P<num>{_NUM})\s?(?P<unit>mg/kg|mg/mL|mcg/mL|µg/mL|ng/mL|mg|mcg|µg|g|mL|IU)\b")),
+    (
+        "dose",
+        re.compile(rf"(?<![\w.])(?P<num>{_NUM})\s?(?P<unit>mg/kg|mg/mL|mcg/mL|µg/mL|ng/mL|mg|mcg|µg|g|mL|IU)\b(?!/)"),
+    ),
     ("measure", re.compile(rf"(?<![\w.])(?P<num>{_NUM})\s?(?P<unit>kg|cm|mm|inch(?:es)?)\b")),
     ("interval", re.compile(rf"\bevery (?P<num>\d+) (?P<unit>(?:{_TIME_UNITS})s)\b")),
     ("duration", re.compile(rf"(?<![\w.])(?P<num>\d+)(?:-|\s)(?P<unit>(?:{_TIME_UNITS})s?)\b")),

@@ -13,6 +13,19 @@ generator tries one item, rotating the type from sentence to sentence so a chunk
 Each candidate goes through :func:`hub.learning.checks.run_checks`; if it fails, the next type is
 tried on the same sentence. Every attempt counts as generated and every failure is counted by
 reason. A chunk gives at most ``items_per_chunk`` items and a sentence at most one.
+
+The sources are the chunk's quotable units (:func:`hub.answering.units`: sentences, bullets,
+table rows with their header) and the chunk's *section kind* decides whether and in what order
+it is asked about (the blueprint):
+
+* kinds that are about the document or not for an MSL (contents, front matter, references,
+  methods, nonclinical toxicology, chemistry description, storage) never give items;
+* within a document, prescriber sections go first, then Highlights and counselling, then
+  patient-facing parts, so a fact repeated across those parts is asked once, citing the
+  prescriber section (later repeats count as ``duplicate_fact``);
+* within a section kind, units holding the most meaningful facts (doses, rates, durations) go
+  first and a section gives at most ``items_per_section`` items, so every section has its share;
+* the item's topic is its section kind, so analytics compare like with like.
 """
 
 from __future__ import annotations
@@ -24,10 +37,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from hub.answering import units
 from hub.learning.checks import CheckContext, run_checks
 from hub.learning.config import LearningConfig
 from hub.learning.facts import NUMERIC_KINDS, Fact, Lexicon
 from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains_phrase, norm
+from ingest.sections import NOT_QUOTABLE, PATIENT_FACING
 from ingest.sentences import split_sentences
 
 # Which facts make the best gaps: numbers and endpoints are what MSLs must get exactly right.
@@ -40,12 +55,99 @@ _KIND_PRIORITY = {
     "duration": 1,
     "drug": 2,
     "target": 2,
-    "temperature": 2,
     "count": 3,
     "measure": 3,
     "ratio": 4,
 }
 _CAPTION = re.compile(r"^(?:Table|Figure) \d+\.$")
+# In sections that report results, the rate is the finding and the dose only says which arm it was.
+_RESULT_SECTIONS = frozenset(
+    {"clinical_studies", "clinical_pharmacology", "adverse_reactions", "results", "abstract", "conclusions"}
+)
+
+
+def gap_priority(fact: Fact, section_kind: str = "body") -> int:
+    """How good a gap the fact makes in its section (lower is better)."""
+    if section_kind in _RESULT_SECTIONS and fact.kind == "dose":
+        return 1
+    return _KIND_PRIORITY.get(fact.kind, 5)
+
+
+# Section kinds that never give items: about the document, not its content, or not MSL knowledge
+# (bench chemistry, animal toxicology, a study's methods alone, storage and handling details).
+NEVER_ASKED = (
+    NOT_QUOTABLE | PATIENT_FACING | frozenset({"nonclinical_toxicology", "methods", "description", "how_supplied"})
+)
+# Patient leaflets and instructions for use are never asked either: an MSL talks to prescribers,
+# and the leaflet restates prescriber facts in lay words (or pen mechanics).
+# Order in which a document's parts are asked: the prescriber sections first, so a fact that
+# Highlights or counselling repeat is asked once, citing the full prescribing text.
+_PART_ORDER = {"highlights": 1, "patient_counseling": 1}
+SECTION_TOPICS = {
+    "boxed_warning": "Boxed warning",
+    "highlights": "Highlights",
+    "indications": "Indications",
+    "dosage": "Dosage and administration",
+    "dosage_forms": "Dosage forms and strengths",
+    "contraindications": "Contraindications",
+    "warnings": "Warnings and precautions",
+    "adverse_reactions": "Adverse reactions",
+    "drug_interactions": "Drug interactions",
+    "specific_populations": "Specific populations",
+    "overdosage": "Overdosage",
+    "clinical_pharmacology": "Clinical pharmacology",
+    "clinical_studies": "Clinical studies",
+    "patient_counseling": "Patient counselling",
+    "patient_info": "Patient information",
+    "abstract": "Abstract",
+    "introduction": "Background",
+    "results": "Results",
+    "discussion": "Discussion",
+    "conclusions": "Conclusions",
+    "slide": "Key messages",
+    "slide_table": "Key messages",
+    "notes": "Key messages",
+}
+# A number that states a confidence level or a unit conversion is never the gap ("95% CI", "(77°F)").
+_CONFIDENCE_AFTER = re.compile(r"^\s*(?:CI\b|confidence|credible|C\.I\.|prediction interval)", re.IGNORECASE)
+# A number on one side of a threshold: several options could be true, so no MCQ and no swap.
+_THRESHOLD_BEFORE = re.compile(
+    r"(?:[≥≤<>]=?|\bat least|\bat most|\b(?:more|greater|less|fewer) than(?: or equal to)?|\bup to|"
+    r"\bno more than|\bexceed(?:s|ing)?|\babove|\bbelow|\bover|\bunder|\bminimum of|\bmaximum of|"
+    r"\bolder than|\byounger than|\blonger than|\bshorter than|\bwithin)\s*$",
+    re.IGNORECASE,
+)
+_THRESHOLD_AFTER = re.compile(
+    r"^\s*(?:of age\s+)?(?:(?:or|and) (?:more|less|greater|higher|lower|older|younger|above|below|over|under))"
+)
+# Source lines that are never worth a question whatever their section: labels' running footers,
+# citations, links and licence lines.
+_NEVER_TEXT = re.compile(
+    r"Reference ID:|\bdoi\b|https?://|www\.|@|\bet al\.|Creative Commons|\bCopyright\b|©|Revised: ",
+    re.IGNORECASE,
+)
+# Trial demographics, trial sizes, animal data and tablet markings: true, but not what an MSL is asked about.
+_NOT_MSL = re.compile(
+    r"\bmean age\b|\bmedian age\b|\b(?:were|was) (?:male|female|white|black|asian|hispanic)\b|\bat baseline\b|"
+    r"\bbaseline characteristics\b|\b(?:rats?|mice|rabbits?|monkeys?|dogs?|animals?|embryo-?fetal|fetal)\b|/kg/day\b|"
+    r"\bmaternal\b|% (?:male|female|men|women|caucasian|white|black|asian)\b|\bpopulation was\b|"
+    r"\bthere was a history of\b|\bconcomitant diseases\b|\bof the total (?:subjects|patients)\b|\benrolled\b|"
+    r"\bdebossed\b|\bimprinted\b|\bnot currently marketed\b|%[^.;]{0,60}\byears of age\b|"
+    r"\binactive ingredients\b|\bfilm coating\b|\bsolubility\b|\bpercentiles?\b|"
+    # Methods-only statements: how a study was run or reported, not what it found.
+    r"\bduration of (?:\w+ )?exposure\b|\bwas designed to\b|\bprimary outcomes? of the\b|"
+    r"\bevaluations were performed\b|"
+    r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b",
+    re.IGNORECASE,
+)
+# The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.
+_RANGE_END = re.compile(
+    r"(?:\d[^\s\d]*(?:\s+[A-Za-z%/]+)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))\s*(?:to|-|\u2013)\s*$",
+    re.IGNORECASE,
+)
+_RANGE_START = re.compile(r"^\s*(?:to|-|\u2013)\s*\d")
+# A false statement must be wrong by a margin a clinician would care about, not 80 vs 82 mg.
+_MIN_FALSE_CHANGE = 0.25
 _TYPE_CYCLE = (ItemType.mcq, ItemType.true_false, ItemType.cloze)
 
 # Section keywords -> a coarse topic shared across documents, so analytics can compare like with like.
@@ -105,13 +207,20 @@ def sentences(text: str) -> list[str]:
     return [part for s in split_sentences(text) for part in _UNIT_STOP.split(s) if part]
 
 
-def topic_of(section: str, doc_type: str) -> str:
-    """A coarse topic from the chunk's section path (keyword rules), else an overview topic."""
+def topic_of(section: str, doc_type: str, section_kind: str = "body") -> str:
+    """The item's topic: its section kind, else a coarse topic from the section path's words."""
+    if section_kind in SECTION_TOPICS:
+        return SECTION_TOPICS[section_kind]
     key = section.lower()
     for topic, words in _TOPIC_RULES:
         if any(w in key for w in words):
             return topic
     return "Overview" if section else {"label": "Prescribing information"}.get(doc_type, "Overview")
+
+
+@dataclass(frozen=True)
+class _MediaType:
+    media_type: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +238,15 @@ class SourceChunk:
     doc_type: str
     product: str
     page_unit: str = "page"
+    kind: str = "text"
+    """``text`` or ``table`` (a table chunk: header line, then one line per row)."""
+    section_kind: str = "body"
+    """What part of the document this is (:data:`ingest.sections.SECTION_KINDS`)."""
+
+    @property
+    def version(self) -> _MediaType:
+        """What :func:`hub.answering.units` reads of the version: the media type."""
+        return _MediaType("pptx" if self.page_unit == "slide" else "pdf")
 
     def source_fields(self) -> dict[str, object]:
         return {
@@ -142,7 +260,8 @@ class SourceChunk:
             "product": self.product,
             "doc_type": self.doc_type,
             "page_label": f"{self.page_unit} {self.page}",
-            "topic": topic_of(self.section, self.doc_type),
+            "topic": topic_of(self.section, self.doc_type, self.section_kind),
+            "section_kind": self.section_kind,
         }
 
 
@@ -156,8 +275,11 @@ class GenerationReport:
     by_type: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: {"generated": 0, "kept": 0}))
     rejected_by_type: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     items: list[DraftItem] = field(default_factory=list)
+    by_document: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    """Per document id: ``kept`` and each rejection reason (duplicates removed, per document)."""
 
-    def record(self, item_type: ItemType, reason: str | None) -> None:
+    def record(self, item_type: ItemType, reason: str | None, document: str = "") -> None:
+        self.by_document[document][reason or "kept"] += 1
         self.generated += 1
         self.by_type[str(item_type)]["generated"] += 1
         if reason is None:
@@ -179,7 +301,39 @@ class GenerationReport:
             "rejected": dict(self.rejected.most_common()),
             "by_type": {t: dict(v) for t, v in sorted(self.by_type.items())},
             "rejected_by_type": {t: dict(c.most_common()) for t, c in sorted(self.rejected_by_type.items())},
+            "by_document": {d: dict(c.most_common()) for d, c in sorted(self.by_document.items())},
         }
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text.casefold()))
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the smaller passage's words that the other passage also has."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def _decimals(number: str) -> int:
+    return len(number.split(".", 1)[1]) if "." in number else 0
+
+
+def is_threshold(sentence: str, fact: Fact) -> bool:
+    """Is the fact one side of a threshold ("at least 18 years", "eGFR < 30 mL/min", "65 or older")?"""
+    return bool(_THRESHOLD_BEFORE.search(sentence[: fact.start])) or bool(_THRESHOLD_AFTER.match(sentence[fact.end :]))
+
+
+def is_incidental(sentence: str, fact: Fact) -> bool:
+    """Never the gap: a confidence level ("95% CI"), a conversion in brackets ("25°C (77°F)"), either end
+    of a range ("2% to 4%"), a temperature or a ratio."""
+    if fact.kind == "percent" and _CONFIDENCE_AFTER.match(sentence[fact.end :]):
+        return True
+    before, after = sentence[: fact.start], sentence[fact.end :]
+    if fact.kind in ("temperature", "ratio"):
+        return True  # storage temperatures; ratios like "30:1" have no plausible same-kind neighbours
+    if re.search(r"\d\s*[^\s\d]*\s*\($", before):
+        return True
+    return bool(_RANGE_END.search(before) or _RANGE_START.match(after))
 
 
 class FactPool:
@@ -188,23 +342,30 @@ class FactPool:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._by_signature: dict[tuple[str, str], dict[str, Fact]] = defaultdict(dict)
+        self._products: dict[tuple[tuple[str, str], str], set[str]] = defaultdict(set)
 
-    def add_sentence(self, sentence: str) -> None:
+    def add_sentence(self, sentence: str, product: str = "") -> None:
         for fact in self.lexicon.facts(sentence):
             key = self._key(fact)
             self._by_signature[fact.signature].setdefault(key, fact)
+            self._products[(fact.signature, key)].add(product)
 
     def _key(self, fact: Fact) -> str:
         if fact.number:
             return str(fact.value) if fact.value is not None else fact.number
         return self.lexicon.canonical(fact.text)
 
-    def alternatives(self, fact: Fact, sentence: str) -> list[Fact]:
-        """Same kind and unit, not saying the same thing, not in the sentence; numbers nearest first."""
+    def alternatives(self, fact: Fact, sentence: str, product: str | None = None) -> list[Fact]:
+        """Same kind and unit, not saying the same thing, not in the sentence; numbers nearest first.
+
+        With ``product``, names (drugs, endpoints, targets) come only from that product's documents:
+        an oncology drug offered as a ciprofloxacin interaction, or FEV1 for HbA1c, gives itself away.
+        """
         out = [
             f
             for f in self._by_signature.get(fact.signature, {}).values()
-            if not self.lexicon.same_thing(f, fact)
+            if (product is None or f.number or product in self._products[(f.signature, self._key(f))])
+            and not self.lexicon.same_thing(f, fact)
             and not contains_phrase(sentence, self.surface(fact, f))
             and not any(
                 self.lexicon.canonical(f.text) == self.lexicon.canonical(g.text)
@@ -213,6 +374,8 @@ class FactPool:
             )
         ]
         if fact.value is not None:
+            # No more decimals than the answer: "1.42 mg" against "2.5 mg" gives itself away.
+            out = [f for f in out if _decimals(f.number) <= _decimals(fact.number)]
             target = max(fact.value, 1e-6)
             out.sort(key=lambda f: (abs(math.log(max(f.value or 1e-6, 1e-6) / target)), f.number))
         else:
@@ -222,7 +385,8 @@ class FactPool:
     def surface(self, answer: Fact, other: Fact) -> str:
         """How ``other`` reads in the answer's place: same wording for numbers, same casing for names."""
         if answer.number:
-            return answer.with_number(other.number)
+            number = other.number if "," in answer.number else other.number.replace(",", "")
+            return answer.with_number(number)
         text = self.lexicon.canonical(other.text) if answer.kind == "drug" else other.text
         if answer.text.isupper() and answer.kind == "drug":
             return text.upper()
@@ -262,7 +426,7 @@ class ItemGenerator:
         pages: dict[str, set[tuple[str, int]]] = defaultdict(set)
         for chunk in corpus:
             for sentence in sentences(chunk.text):
-                self.pool.add_sentence(sentence)
+                self.pool.add_sentence(sentence, chunk.product)
                 pages[norm(sentence)].add((chunk.version_id, chunk.page))
         # Disclaimers and running footers recur on many pages; they are never worth a question.
         self.boilerplate = {s for s, where in pages.items() if len(where) >= 3}
@@ -292,41 +456,112 @@ class ItemGenerator:
             seen=set(seen or ()),
         )
         report = GenerationReport()
-        done_sentences: set[str] = set()
+        done_units: set[str] = set()
+        facts_asked: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = defaultdict(list)
+        per_chunk: Counter[str] = Counter()
+        per_section: Counter[tuple[str, str]] = Counter()
         turn = 0
-        for chunk in chunks:
-            kept_here = 0
-            previous = ""
-            for sentence in sentences(chunk.text):
-                after_caption, previous = bool(_CAPTION.match(previous)), sentence
-                if kept_here >= self.config.items_per_chunk:
+        for chunk, unit, shape, facts in self.plan(chunks):
+            section = (chunk.document_id, chunk.section_kind)
+            if per_chunk[chunk.chunk_id] >= self.config.items_per_chunk:
+                continue
+            if per_section[section] >= self.config.items_per_section:
+                continue
+            if norm(unit) in done_units:
+                continue  # chunks overlap by a sentence; ask about it once
+            done_units.add(norm(unit))
+            types = _TYPE_CYCLE[turn % 3 :] + _TYPE_CYCLE[: turn % 3]
+            turn += 1
+            if norm(unit) in asked:
+                report.record(types[0], "duplicate", chunk.document_id)
+                per_chunk[chunk.chunk_id] += 1  # the stored item counts towards this chunk's quota
+                per_section[section] += 1
+                # Its facts are asked already: a repeat of them elsewhere stays a duplicate on reruns.
+                facts_asked[chunk.document_id].append((self._fact_keys(unit), _words(unit)))
+                continue
+            if self._repeats_fact(facts_asked[chunk.document_id], unit):
+                # Highlights, full text and the patient leaflet state many facts two or three times.
+                report.record(types[0], "duplicate_fact", chunk.document_id)
+                continue
+            for item_type in types:
+                item, reason = self._build(item_type, unit, facts, chunk, rng, shape)
+                if item is not None:
+                    reason = run_checks(item, ctx)
+                report.record(item_type, reason, chunk.document_id)
+                if reason is None and item is not None:
+                    report.items.append(item)
+                    per_chunk[chunk.chunk_id] += 1
+                    per_section[section] += 1
+                    facts_asked[chunk.document_id].append((self._fact_keys(unit), _words(unit)))
                     break
-                if norm(sentence) in done_sentences:
-                    continue  # chunks overlap by a sentence; ask about it once
-                done_sentences.add(norm(sentence))
-                facts = self._gap_facts(sentence, chunk)
-                if not facts:
-                    continue
-                types = _TYPE_CYCLE[turn % 3 :] + _TYPE_CYCLE[: turn % 3]
-                turn += 1
-                if norm(sentence) in asked:
-                    report.record(types[0], "duplicate")
-                    kept_here += 1  # the stored item counts towards this chunk's quota
-                    continue
-                if after_caption:
-                    # "Table 2." is followed by the table itself, flattened into one long "sentence".
-                    report.record(types[0], "table_fragment")
-                    continue
-                for item_type in types:
-                    item, reason = self._build(item_type, sentence, facts, chunk, rng)
-                    if item is not None:
-                        reason = run_checks(item, ctx)
-                    report.record(item_type, reason)
-                    if reason is None and item is not None:
-                        report.items.append(item)
-                        kept_here += 1
-                        break
         return report
+
+    def plan(self, chunks: Iterable[SourceChunk]) -> list[tuple[SourceChunk, str, str, list[Fact]]]:
+        """Candidate units in the order they are asked about: the blueprint (see the module docstring).
+
+        Each entry is ``(chunk, unit text, unit shape, gap facts best first)``; units without a
+        fact worth asking about, from sections that are never asked, or that are citations,
+        links and footers are left out.
+        """
+        by_doc: dict[str, list[SourceChunk]] = defaultdict(list)
+        for chunk in chunks:
+            if chunk.section_kind not in NEVER_ASKED:
+                by_doc[chunk.document_id].append(chunk)
+        out: list[tuple[SourceChunk, str, str, list[Fact]]] = []
+        for doc_chunks in by_doc.values():
+            first_seen: dict[str, int] = {}
+            for n, chunk in enumerate(doc_chunks):
+                first_seen.setdefault(chunk.section_kind, n)
+            sections: dict[str, list[tuple[tuple[int, int], SourceChunk, str, str, list[Fact]]]] = defaultdict(list)
+            for n, chunk in enumerate(doc_chunks):
+                for position, (text, shape) in enumerate(self._units(chunk)):
+                    facts = self._gap_facts(text, chunk)
+                    if facts:
+                        rank = (gap_priority(facts[0], chunk.section_kind), n * 1000 + position)
+                        sections[chunk.section_kind].append((rank, chunk, text, shape, facts))
+            order = sorted(sections, key=lambda k: (_PART_ORDER.get(k, 0), first_seen[k]))
+            for kind in order:
+                out += [(c, t, sh, f) for _, c, t, sh, f in sorted(sections[kind], key=lambda e: e[0])]
+        return out
+
+    @staticmethod
+    def _units(chunk: SourceChunk) -> list[tuple[str, str]]:
+        """Sentences, bullets (after their lead-in) and slide table rows of a chunk.
+
+        Sentence pairs and whole lists are left out: they would re-ask their parts. A bullet under
+        a lead-in ("Contraindicated in patients with:") is asked with it, since the bullet alone
+        ("active pathological bleeding") does not say what it is. Rows of tables in PDFs are left
+        out: their extracted text has one cell per line, so a row is not reliably a row.
+        """
+        all_units = units(chunk)  # type: ignore[arg-type]
+        lead_ins: dict[str, str] = {}
+        for _text, shape, parts in all_units:
+            if shape == "list" and parts and parts[0].rstrip().endswith(":"):
+                for item in parts[1:]:
+                    lead_ins.setdefault(item, parts[0])
+        out = []
+        for text, shape, parts in all_units:
+            if shape == "row":
+                text = parts[0]  # "header row" as the chunk text has it, so the citation is verbatim
+            if shape not in ("sentence", "item", "row") or _NEVER_TEXT.search(text) or _NOT_MSL.search(text):
+                continue
+            if shape == "row" and chunk.page_unit != "slide":
+                continue
+            if shape == "sentence":
+                out += [(part, shape) for part in _UNIT_STOP.split(text) if part]
+            elif shape == "item" and text in lead_ins:
+                out.append((f"{lead_ins[text]} {text}", shape))
+            else:
+                out.append((text, shape))
+        return out
+
+    def _repeats_fact(self, asked: list[tuple[frozenset[str], frozenset[str]]], unit: str) -> bool:
+        """A fact of this passage in a passage sharing at least half its words with one already asked about."""
+        keys, words = self._fact_keys(unit), _words(unit)
+        return any(keys & k and _overlap(words, w) >= 0.5 for k, w in asked)
+
+    def _fact_keys(self, unit: str) -> frozenset[str]:
+        return frozenset(norm(f.text) for f in self.lexicon.facts(unit))
 
     # --- builders ----------------------------------------------------------------------------------
 
@@ -338,26 +573,37 @@ class ItemGenerator:
             for f in self.lexicon.facts(sentence)
             if len(re.findall(re.escape(f.text), sentence)) == 1
             and not (f.kind == "drug" and self.lexicon.canonical(f.text) == product)
+            and not is_incidental(sentence, f)
         ]
-        return sorted(facts, key=lambda f: (_KIND_PRIORITY.get(f.kind, 5), f.start))
+        return sorted(facts, key=lambda f: (gap_priority(f, chunk.section_kind), f.start))
 
     def _build(
-        self, item_type: ItemType, sentence: str, facts: list[Fact], chunk: SourceChunk, rng: random.Random
+        self,
+        item_type: ItemType,
+        sentence: str,
+        facts: list[Fact],
+        chunk: SourceChunk,
+        rng: random.Random,
+        shape: str = "sentence",
     ) -> tuple[DraftItem | None, str | None]:
+        source = {**chunk.source_fields(), "shape": shape}
         if item_type == ItemType.true_false:
-            return self._true_false(sentence, chunk, rng), None
-        fact = self._pick(facts, rng)
+            return self._true_false(sentence, facts, source, rng), None
+        fact = self._pick(facts, rng, chunk.section_kind)
+        if item_type == ItemType.mcq and is_threshold(sentence, fact):
+            # "at least 18 years": 21 and 40 would be true too; a typed answer is the fair form.
+            return None, "threshold_mcq"
         stem = sentence[: fact.start] + BLANK + sentence[fact.end :]
         base = dict(
             passage=sentence,
             fact_kind=fact.kind,
             fact_unit=fact.unit,
-            source=chunk.source_fields(),
+            source=source,
             explanation=f'The source states: "{sentence}"',
         )
         if item_type == ItemType.cloze:
             return DraftItem(ItemType.cloze, stem, [], fact.text, **base), None  # type: ignore[arg-type]
-        alternatives = self.pool.alternatives(fact, sentence)
+        alternatives = self.pool.alternatives(fact, sentence, chunk.product)
         wanted = self.config.mcq_options - 1
         if len(alternatives) < wanted:
             return None, "too_few_distractors"
@@ -369,18 +615,25 @@ class ItemGenerator:
         rng.shuffle(options)
         return DraftItem(ItemType.mcq, stem, options, fact.text, **base), None  # type: ignore[arg-type]
 
-    def _pick(self, facts: list[Fact], rng: random.Random) -> Fact:
-        best = _KIND_PRIORITY.get(facts[0].kind, 5)
-        return rng.choice([f for f in facts if _KIND_PRIORITY.get(f.kind, 5) == best])
+    def _pick(self, facts: list[Fact], rng: random.Random, section_kind: str = "body") -> Fact:
+        best = gap_priority(facts[0], section_kind)
+        return rng.choice([f for f in facts if gap_priority(f, section_kind) == best])
 
-    def _true_false(self, sentence: str, chunk: SourceChunk, rng: random.Random) -> DraftItem:
-        source = chunk.source_fields()
+    def _true_false(self, sentence: str, facts: list[Fact], source: dict[str, object], rng: random.Random) -> DraftItem:
         if rng.random() < 0.5:
             # Swap any fact, including the product's own name: "ustekinumab" for "lumeracept" is a fair test.
-            swappable = [f for f in self.lexicon.facts(sentence) if len(re.findall(re.escape(f.text), sentence)) == 1]
+            swappable = [
+                f
+                for f in self.lexicon.facts(sentence)
+                if len(re.findall(re.escape(f.text), sentence)) == 1
+                and not is_threshold(sentence, f)
+                and not is_incidental(sentence, f)
+                and f.kind != "ratio"  # "30:1" has no neighbours that make a meaningful false ratio
+            ]
             rng.shuffle(swappable)
             for fact in swappable:
-                alternatives = self.pool.alternatives(fact, sentence)
+                product = str(source.get("product", ""))
+                alternatives = [a for a in self.pool.alternatives(fact, sentence, product) if _far_enough(fact, a)]
                 if not alternatives:
                     continue
                 pick = rng.choice(alternatives[:3] if fact.kind in NUMERIC_KINDS else alternatives)
@@ -406,5 +659,14 @@ class ItemGenerator:
             TRUE,
             sentence,
             explanation=f'True: the source states it verbatim: "{sentence}"',
+            fact_kind=facts[0].kind,
+            fact_unit=facts[0].unit,
             source=source,
         )
+
+
+def _far_enough(fact: Fact, other: Fact) -> bool:
+    """A numeric swap changes the value by at least :data:`_MIN_FALSE_CHANGE` (entities always differ)."""
+    if fact.value is None or other.value is None:
+        return True
+    return abs(fact.value - other.value) >= _MIN_FALSE_CHANGE * max(abs(fact.value), abs(other.value), 1e-9)

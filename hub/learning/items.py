@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -72,12 +73,46 @@ def contains_phrase(haystack: str, phrase: str) -> bool:
     return re.search(pattern, norm(haystack)) is not None
 
 
-def _loose(text: str) -> str:
-    """Forgiving form of a typed answer: case, spacing, hyphens and plural -s do not matter."""
-    text = norm(text).replace("-", " ")
-    text = re.sub(r"\s+(%|°)", r"\1", text)
+# Spellings of one unit a learner may type; the key is what the source text would normally say.
+_UNIT_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:milligram|milligramme)s?\b"), "mg"),
+    (re.compile(r"\b(?:microgram|microgramme)s?\b|\bug\b|µg|μg"), "mcg"),
+    (re.compile(r"\b(?:millilit(?:er|re))s?\b|\bml\b"), "ml"),
+    (re.compile(r"\b(?:kilogram|kilogramme)s?\b"), "kg"),
+    (re.compile(r"\bgrams?\b"), "g"),
+    (re.compile(r"\bper ?cent\b"), "%"),
+    (re.compile(r"\b(?:degrees?|deg)\s*(?=[cf]\b)"), "°"),
+    (re.compile(r"\b(?:hrs?|hours?)\b"), "hour"),
+    (re.compile(r"\b(?:wks?|weeks?)\b"), "week"),
+    (re.compile(r"\b(?:mins?|minutes?)\b"), "minute"),
+)
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+# A number glued to its unit ("100mg", "5%", "25°C") and a number spaced from it are one answer.
+_NUMBER_UNIT_SPACE = re.compile(r"(?<=\d)\s+(?=[a-z%°])")
+
+
+def normalise_answer(text: str) -> str:
+    """Canonical form of a typed or expected cloze answer.
+
+    Unicode compatibility forms (NFKC: non-breaking spaces, full-width digits, "µ"), case, spacing,
+    dashes and hyphens, thousands separators, unit spellings ("milligrams", "mg", "100mg") and a
+    plural -s do not change the answer; numbers and the words themselves do.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _DASHES.sub("-", text).replace("-", " ")
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    for pattern, unit in _UNIT_WORDS:
+        text = pattern.sub(unit, text)
+    text = " ".join(text.split())
+    text = _NUMBER_UNIT_SPACE.sub("", text)
+    text = re.sub(r"(?<=° )(?=[cf]\b)|(?<=°) (?=[cf]\b)", "", text)
     text = re.sub(r"(?<=[a-z]{2})s\b", "", text)
-    return " ".join(text.split())
+    return text.strip(" .")
+
+
+def _loose(text: str) -> str:
+    """Forgiving form of a typed answer (see :func:`normalise_answer`)."""
+    return normalise_answer(text)
 
 
 _NUMBERS = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -94,6 +129,6 @@ def answer_matches(item_type: str, expected: str, given: str) -> bool:
         return norm(given) == norm(expected)
     if _loose(given) == _loose(expected):
         return True
-    bare = norm(given).rstrip("%").strip()
+    bare = normalise_answer(given).rstrip("%").strip()
     numbers = _NUMBERS.findall(expected)
     return bool(numbers) and re.fullmatch(r"[\d.,:\s]+", bare) is not None and _NUMBERS.findall(bare) == numbers

@@ -42,10 +42,16 @@ def mastery_heatmap(mastery: dict[str, Any]) -> Figure:
         fontsize=8,
     )
     ax.set_yticks(range(len(users)), users)
+    counts = mastery.get("answers") or [[None] * len(topics) for _ in users]
     for y, row in enumerate(matrix):
         for x, v in enumerate(row):
-            if v is not None:
-                ax.text(x, y, f"{v:.2f}", ha="center", va="center", fontsize=8)
+            n = counts[y][x]
+            # Every cell says how many answers it rests on; a cell below the minimum stays uncoloured.
+            label = f"{v:.2f}" if v is not None else ("" if not n else "too few")
+            if n:
+                label += f"\nn={n}"
+            if label:
+                ax.text(x, y, label, ha="center", va="center", fontsize=7)
     fig.colorbar(image, ax=ax, label="mastery = accuracy x retrievability")
     ax.set_title("Team mastery by topic")
     return fig
@@ -74,7 +80,8 @@ def topic_bars(topics: list[dict[str, Any]]) -> Figure:
 
 def _draw_retention(ax: Any, series: list[dict[str, Any]], title: str) -> None:
     dates = [s["date"] for s in series]
-    ax.plot(dates, [s["retrievability"] for s in series], label="mean retrievability")
+    # Markers on the line: with a single day of data a line alone draws nothing.
+    ax.plot(dates, [s["retrievability"] for s in series], marker="o", label="mean retrievability")
     answered = [(d, s["accuracy"]) for d, s in zip(dates, series, strict=True) if s["accuracy"] is not None]
     if answered:
         ax.scatter([d for d, _ in answered], [a for _, a in answered], label="accuracy that day", color="tab:orange")

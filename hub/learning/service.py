@@ -108,6 +108,8 @@ class LearningService:
                 v.doc_type,
                 v.product,
                 "slide" if v.media_type == "pptx" else "page",
+                c.kind,
+                c.section_kind,
             )
             for c, v, title in rows
             if v.in_date(today)
@@ -256,6 +258,23 @@ class LearningService:
         )
         with self.sessions() as s:
             return [ItemOut.of(r) for r in s.scalars(stmt.limit(limit).offset(offset))]
+
+    def review_queue(
+        self,
+        *,
+        document_id: str | None = None,
+        item_type: str | None = None,
+        topic: str | None = None,
+        limit: int = 200,
+    ) -> list[ItemOut]:
+        """Drafts ranked by :func:`hub.learning.review.quality_score`, best first, with the list filters."""
+        from hub.learning.review import rank
+
+        drafts = self.list_items(
+            status=str(ItemStatus.draft), document_id=document_id, item_type=item_type, topic=topic, limit=1000
+        )
+        order = {s.item_id: n for n, s in enumerate(rank(list(drafts)))}
+        return sorted(drafts, key=lambda i: order[i.id])[:limit]
 
     def count_items(
         self,

@@ -29,7 +29,7 @@ def history(lhub, zorbex, people, clock):  # type: ignore[no-untyped-def]
     by_topic = {}
     for item in items:
         by_topic.setdefault(item.topic, item)
-    a, b, c = by_topic["Efficacy"], by_topic["Safety"], by_topic["Dosing and administration"]
+    a, b, c = by_topic["Efficacy"], by_topic["Safety"], by_topic["Dosage and administration"]
     learning, ana, ben = lhub.learning, people["ana"], people["ben"]
 
     def take(who, item, right: bool) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +91,32 @@ def test_team_mastery_and_weakest_topics(lhub, history) -> None:
     assert team["users"] == ["ana", "ben"]
     col = [(t["product"], t["topic"]) for t in team["topics"]].index(("Zorbex", c.topic))
     assert team["matrix"][1][col] is None  # ben never answered the dosing item
-    assert team["matrix"][0][col] == pytest.approx(r(2, S_GOOD), abs=1e-4)
+    assert team["answers"][1][col] == 0 and team["answers"][0][col] == 1
+    # One answer is below the minimum (3): the cell shows its count but no mastery, so no colour.
+    assert team["min_answers_per_cell"] == 3 and team["matrix"][0][col] is None
+    assert all(v is None for row in team["matrix"] for v in row)
+
+
+def test_answers_to_a_retired_item_stay_in_history_but_leave_mastery(lhub, history) -> None:
+    from sqlalchemy import update
+
+    from hub.learning.models import ItemRow
+
+    a, b, c = history
+    with lhub.learning.sessions.begin() as s:
+        s.execute(update(ItemRow).where(ItemRow.id == a.id).values(status="retired"))
+    analytics = lhub.learning.analytics
+    rows = {(g.user, g.topic): g for g in analytics.table()}
+    # Hand computation without item A: ana has B wrong and C right, ben has B right.
+    assert rows.get(("ana", a.topic)) is None or rows[("ana", a.topic)].attempts == 0
+    assert rows.get(("ben", a.topic)) is None or rows[("ben", a.topic)].attempts == 0
+    ana = analytics.user("ana")
+    assert (ana["attempts"], ana["correct"], ana["accuracy"]) == (2, 1, 0.5)
+    topics = {t["topic"]: t for t in analytics.topics()}
+    assert a.topic not in topics
+    assert topics[b.topic]["attempts"] == 2 and topics[b.topic]["accuracy"] == 0.5
+    # The history keeps every answer, the retired item's included.
+    assert [d["answers"] for d in analytics.retention()] == [3, 2, 0, 0]
 
 
 def test_retention_series_by_day(lhub, history) -> None:

@@ -26,10 +26,22 @@ def corpus_hub(tmp_path_factory, embedder):  # type: ignore[no-untyped-def]
 
 def test_most_items_survive_the_checks_and_every_type_is_present(corpus_hub) -> None:
     hub, run = corpus_hub
-    assert run.generated >= 200 and run.kept >= 150
-    assert run.kept_share >= 0.4
+    # The blueprint asks fewer, better questions: each fact once, non-MSL sections never (issue 14).
+    assert run.generated >= 200 and run.kept >= 90
+    assert run.kept_share >= 0.3
     assert run.generated == run.kept + sum(run.rejected.values())
     assert {t: v["kept"] > 20 for t, v in run.by_type.items()} == {"mcq": True, "cloze": True, "true_false": True}
+
+
+def _verbatim(passage: str, text: str) -> bool:
+    """In the text as is, or a bullet asked with its lead-in ("... available as: <bullet>"): both verbatim."""
+    if passage in text:
+        return True
+    return any(
+        passage[: i + 1] in text and passage[i + 2 :] in text
+        for i, ch in enumerate(passage)
+        if ch == ":" and passage[i + 1 : i + 2] == " "
+    )
 
 
 def test_items_cite_the_page_their_passage_is_on(corpus_hub) -> None:
@@ -38,7 +50,7 @@ def test_items_cite_the_page_their_passage_is_on(corpus_hub) -> None:
     chunks = hub.catalog.chunks(i.chunk_id for i in items)
     for item in items:
         chunk = chunks[item.chunk_id]
-        assert item.citation.passage in " ".join(chunk.text.split()), item.id
+        assert _verbatim(item.citation.passage, " ".join(chunk.text.split())), item.id
         assert item.citation.page == chunk.page and item.citation.version_id == chunk.version_id
         assert chunk.version.status == "approved" and chunk.version.is_retrievable(hub.clock())
         assert item.citation.title == chunk.version.title and item.citation.version == chunk.version.version_label
