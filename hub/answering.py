@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from hub.catalog import ChunkRow
-from hub.question import KIND_WORDS, QuestionIntent, key_words, understand
+from hub.question import KIND_WORDS, QuestionIntent, key_words, populations, understand
 from hub.retrieval import Hit
 from hub.support import SupportModel, features, question_features
 from hub.vector_index import QueryFilters
@@ -268,6 +268,23 @@ class AnswerComposer:
                 "contents or reference lists). Consider a medical-information request.",
             )
         answerable = self.model.answerable(qfeats)
+        asked_for = populations(question)
+        if asked_for and answerable >= self.threshold:
+            # A named population is a constraint: only quotes about it may answer.
+            fitting = [c for c in candidates if asked_for <= populations(f"{c.text} {c.chunk.section}")]
+            if not fitting:
+                return Answer(
+                    answer=REFUSAL_TEXT,
+                    refused=True,
+                    retrieved=retrieved,
+                    support=round(answerable, 4),
+                    asked_for=intent.kind,
+                    reason=(
+                        f"The closest approved passages do not cover {', '.join(sorted(asked_for))}, which the "
+                        "question asks about. Consider a medical-information request."
+                    ),
+                )
+            candidates = fitting
         if answerable < self.threshold:
             return Answer(
                 answer=REFUSAL_TEXT,

@@ -188,6 +188,24 @@ def holds_kind(kind: str, text: str) -> bool:
     return True
 
 
+# Populations a question can be about. When a question names one, an answer must be about it too:
+# "the dose in children" is not answered by the adult dose (the label may simply give none).
+POPULATIONS: dict[str, re.Pattern[str]] = {
+    "children": re.compile(
+        r"\b(?:child(?:ren)?|paediatric|pediatric|adolescents?|infants?|neonat\w*|kids?|newborns?)\b", re.I
+    ),
+    "pregnancy or breastfeeding": re.compile(r"\b(?:pregnan\w*|breast-?feed\w*|breast-?fed|lactat\w*|nursing)\b", re.I),
+    "older patients": re.compile(r"\b(?:elderly|geriatric|older (?:adults|patients))\b", re.I),
+    "renal impairment": re.compile(r"\b(?:renal|kidney|dialysis|creatinine clearance|crcl)\b", re.I),
+    "hepatic impairment": re.compile(r"\b(?:hepatic|liver|child-pugh)\b", re.I),
+}
+
+
+def populations(text: str) -> set[str]:
+    """The populations (keys of :data:`POPULATIONS`) a text names."""
+    return {name for name, pattern in POPULATIONS.items() if pattern.search(text)}
+
+
 # Words a label or article uses for the section that answers each kind: added to the query that
 # fills the retrieval pool, so "Who should not take X?" also finds "X is contraindicated in ...".
 KIND_QUERY_WORDS = {
