@@ -333,11 +333,13 @@ class AnswerComposer:
             )
         return core + " Consider a medical-information request."
 
+    def _context_terms(self, chunk: ChunkRow) -> set[str]:
+        """Index terms of what frames a chunk: its document title and heading path."""
+        return set(self.terms.terms(f"{chunk.version.document.title} {chunk.section}"))
+
     def absent_key_words(self, question: str, cand: Candidate) -> list[str]:
         """Key words of the question found neither in the quote nor in its section or title."""
-        found = set(self.terms.terms(cand.text)) | set(
-            self.terms.terms(f"{cand.chunk.version.document.title} {cand.chunk.section}")
-        )
+        found = set(self.terms.terms(cand.text)) | self._context_terms(cand.chunk)
         out = []
         for word in key_words(question, self.common, _stopwords()):
             tokens = self.terms.terms(word)
@@ -392,9 +394,7 @@ class AnswerComposer:
         focus = self.focus_loss(question, qvec)
         pieces = list(dict.fromkeys(p for c in out for p in c.parts))
         vectors = dict(zip(pieces, self._encode(pieces), strict=True))
-        context = {
-            c.chunk.id: set(self.terms.terms(f"{c.chunk.version.document.title} {c.chunk.section}")) for c in out
-        }
+        context = {c.chunk.id: self._context_terms(c.chunk) for c in out}
         top_lexical = max((h.lexical or 0.0 for _, h, _ in allowed), default=0.0) or 1.0
         top_fused = max((h.score for _, h, _ in allowed), default=0.0) or 1.0
         for cand in out:

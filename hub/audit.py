@@ -144,7 +144,8 @@ class AuditEntry(BaseModel):
     hash: str
 
     @classmethod
-    def of(cls, row: AuditRow) -> AuditEntry:
+    def of(cls, row: AuditRow, payload: dict[str, Any] | None = None) -> AuditEntry:
+        """The entry of a stored row; ``payload`` replaces the row's parsed payload when given."""
         return cls(
             seq=row.seq,
             id=row.id,
@@ -156,7 +157,7 @@ class AuditEntry(BaseModel):
             product=row.product,
             refused=bool(row.refused),
             flagged=bool(row.flagged),
-            payload=json.loads(row.payload),
+            payload=json.loads(row.payload) if payload is None else payload,
             prev_hash=row.prev_hash,
             hash=row.hash,
         )
@@ -561,21 +562,7 @@ def _entry_unchecked(row: AuditRow) -> AuditEntry:
         payload = json.loads(row.payload)
     except ValueError:
         payload = {"__unparseable__": row.payload}
-    return AuditEntry(
-        seq=row.seq,
-        id=row.id,
-        ts=row.ts,
-        event=row.event,
-        actor=row.actor,
-        role=row.role,
-        subject=row.subject,
-        product=row.product,
-        refused=bool(row.refused),
-        flagged=bool(row.flagged),
-        payload=payload if isinstance(payload, dict) else {"__not_an_object__": payload},
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
+    return AuditEntry.of(row, payload if isinstance(payload, dict) else {"__not_an_object__": payload})
 
 
 def verify_entries(entries: Iterable[AuditEntry]) -> VerifyResult:
