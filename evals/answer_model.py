@@ -48,6 +48,7 @@ class Unit:
     parts: tuple[str, ...] = ()
     chunk_id: str = ""
     score: float = 0.0  # set per fold before quotes are selected
+    section: str = ""  # heading path of the unit's chunk
 
 
 @dataclass
@@ -58,6 +59,9 @@ class Asked:
     units: list[Unit] = field(default_factory=list)
     noise: set[str] = field(default_factory=set)
     specific: bool = False  # the question asks for a specific kind of fact
+    values: frozenset[str] = frozenset()  # value kinds asked for (hub.question.QuestionIntent.values)
+    unknown_medicine: bool = False  # names a medicine no approved content mentions (always refused)
+    populations: frozenset[str] = frozenset()  # populations the question names (hub.question.populations)
 
 
 def _label(q: Question, source_file: str, page: int, text: str) -> int:
@@ -76,7 +80,7 @@ def _label(q: Question, source_file: str, page: int, text: str) -> int:
 def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
     """Ask each question up to the composer's candidates; keep every unit's features and label."""
     from evals.qa import _page_text_reader
-    from hub.question import KIND_WORDS, understand
+    from hub.question import KIND_WORDS, populations, understand
     from hub.support import FEATURES
     from hub.vector_index import QueryFilters
 
@@ -92,7 +96,15 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
         intent = understand(q.question)
         cands = composer.candidates(q.question, vector, allowed, intent) if allowed else []
         group = q.source_file or (cands[0].chunk.version.source_file if cands else "none")
-        asked = Asked(q, set_name, f"{set_name}:{group}", specific=intent.kind in KIND_WORDS)
+        asked = Asked(
+            q,
+            set_name,
+            f"{set_name}:{group}",
+            specific=intent.kind in KIND_WORDS,
+            values=intent.values,
+            unknown_medicine=bool(composer.unknown_medicines(q.question)),
+            populations=frozenset(populations(q.question)),
+        )
         if q.answerable and q.evidence and q.page is not None:
             text = page_text(q.source_file or "", q.page)
             if text:
@@ -111,6 +123,7 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
                     c.shape,
                     c.parts,
                     c.chunk_id,
+                    section=c.chunk.section,
                 )
             )
         out.append(asked)
@@ -175,11 +188,13 @@ def _threshold(best_answerable: list[float], max_false_refusal: float) -> float:
 
 def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, min_ratio: float = 0.8) -> dict:
     """The answer the composer would give with these scores (the hub's own quote selection)."""
-    from hub.answering import select_quotes
+    from hub.answering import select_quotes, value_holders
+    from hub.question import populations
 
     order = np.argsort(-scores, kind="stable") if len(scores) else np.array([], dtype=int)
     best = float(scores[order[0]]) if len(order) else 0.0
-    refused = refused or not len(order)
+    # The composer's rules after the model, in its order: unknown medicines, then value questions.
+    refused = refused or not len(order) or a.unknown_medicine
     chosen: list[Unit] = []
     if not refused:
         ranked = []
@@ -187,6 +202,13 @@ def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, m
             u = a.units[int(i)]
             u.score = float(scores[int(i)])
             ranked.append(u)
+        if a.populations:
+            ranked = [u for u in ranked if a.populations <= populations(f"{u.text} {u.section}")]
+            refused = not ranked
+        if a.values and not refused:
+            ranked = value_holders(ranked, a.values)
+            refused = not ranked
+    if not refused:
         chosen = select_quotes(ranked, max_quotes, 150, min_ratio)
     q = a.question
     row: dict[str, Any] = {"id": q.id, "set": a.set_name, "group": a.group, "refused": refused, "support": best}

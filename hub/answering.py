@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from hub.catalog import ChunkRow
-from hub.question import KIND_WORDS, QuestionIntent, key_words, populations, understand
+from hub.question import KIND_WORDS, QuestionIntent, drug_like, holds_value, key_words, populations, understand
 from hub.retrieval import Hit
 from hub.support import SupportModel, features, question_features
 from hub.vector_index import QueryFilters
@@ -268,6 +268,18 @@ class AnswerComposer:
                 "contents or reference lists). Consider a medical-information request.",
             )
         answerable = self.model.answerable(qfeats)
+        unnamed = self.unknown_medicines(question)
+        if unnamed:
+            said = ", ".join(f"'{w}'" for w in unnamed)
+            return Answer(
+                answer=REFUSAL_TEXT,
+                refused=True,
+                retrieved=retrieved,
+                support=round(answerable, 4),
+                asked_for=intent.kind,
+                reason=f"The approved content never mentions {said}, which the question asks about. "
+                "Consider a medical-information request.",
+            )
         asked_for = populations(question)
         if asked_for and answerable >= self.threshold:
             # A named population is a constraint: only quotes about it may answer.
@@ -294,6 +306,20 @@ class AnswerComposer:
                 asked_for=intent.kind,
                 reason=self.refusal_reason(question, intent, candidates, answerable),
             )
+        if intent.values:
+            holders = value_holders(candidates, intent.values, VALUE_MIN_RATIO)
+            if not holders:
+                kinds = " or ".join(KIND_WORDS.get(k, "a percentage") for k in sorted(intent.values))
+                return Answer(
+                    answer=REFUSAL_TEXT,
+                    refused=True,
+                    retrieved=retrieved,
+                    support=round(answerable, 4),
+                    asked_for=intent.kind,
+                    reason=f"The question asks for {kinds}; the closest approved passages "
+                    f"({self._where(candidates[0])}) do not give one. Consider a medical-information request.",
+                )
+            candidates = holders
         chosen = self._select(candidates)
         lines, citations = [], []
         for n, cand in enumerate(chosen, start=1):
@@ -308,13 +334,34 @@ class AnswerComposer:
             retrieved=retrieved,
         )
 
+    @staticmethod
+    def _where(cand: Candidate) -> str:
+        """'Document title', heading: where a passage sits, for refusal reasons."""
+        return f"'{cand.chunk.version.document.title}'" + (
+            f", {cand.chunk.section.split(' > ')[-1]}" if cand.chunk.section else ""
+        )
+
+    def unknown_medicines(self, question: str) -> list[str]:
+        """Medicines the question names (by the shape of their nonproprietary names) that no approved
+        content mentions: "compared head-to-head with rivaroxaban" cannot be answered from documents
+        that never name rivaroxaban."""
+        out = []
+        for word in key_words(question, self.common, _stopwords()):
+            tokens = self.terms.terms(word)
+            if (
+                drug_like(word)
+                and word.lower() not in self.common
+                and tokens
+                and self.terms.unknown(tokens) == set(tokens)
+            ):
+                out.append(word)
+        return out
+
     def refusal_reason(self, question: str, intent: QuestionIntent, candidates: list[Candidate], support: float) -> str:
         """Say what was missing: words the content never uses, or the kind of fact asked for."""
         best = candidates[0]
         missing = self.missing_terms(question)
-        where = f"'{best.chunk.version.document.title}'" + (
-            f", {best.chunk.section.split(' > ')[-1]}" if best.chunk.section else ""
-        )
+        where = self._where(best)
         if missing:
             said = ", ".join(f"'{w}'" for w in missing[:4])
             core = f"The approved content never mentions {said}, which the question hinges on."
@@ -517,6 +564,24 @@ def select_quotes(candidates: Sequence[Q], max_quotes: int, max_words: int, min_
         chosen.append(cand)
         words += n
     return chosen
+
+
+# A value question is answered only by quotes that hold such a value; the best of them must reach
+# this share of the best candidate's support, else the content does not give the value.
+VALUE_MIN_RATIO = 0.5
+
+
+def value_holders(candidates: Sequence[Q], values: frozenset[str], min_ratio: float = VALUE_MIN_RATIO) -> list[Q]:
+    """The candidates (best first) that state a value of one of the asked ``values`` kinds
+    (:func:`hub.question.holds_value`); empty when none comes within ``min_ratio`` of the best
+    candidate's support, which means the question is refused."""
+    if not candidates:
+        return []
+    top = candidates[0].score
+    holders = [c for c in candidates if any(holds_value(k, c.text) for k in values)]
+    if not holders or holders[0].score < min_ratio * top:
+        return []
+    return holders
 
 
 def _consolidate(candidates: list[Q]) -> list[Q]:

@@ -48,12 +48,15 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     # Strong result cues win over "how much" (a dose) and "how long" (a time).
     (
         "result",
-        re.compile(r"by how much|hazard ratio|\breduc(?:e|ed|tion)\b|superior|primary (?:end ?point|outcome)|efficacy"),
+        re.compile(
+            r"by how much|hazard ratio|\breduc(?:e|ed|tion)\b|superior|primary (?:end ?point|outcome)|efficacy|"
+            r"survival|mortality|\bmedian\b|treatment difference|what (?:\w+ ){0,3}response (?:did|was|were)"
+        ),
     ),
     (
         "time",
         re.compile(
-            r"how (?:long|quickly|soon|fast)|when (?:should|must|does|do|is|are|can)|within how|"
+            r"how (?:long|quickly|soon|fast)|when (?:should|must|does|do|is|are|can|was|were|will|did)|within how|"
             r"half-?life|duration|deadline|how many (?:days|weeks|months|hours|years)|timeline|time frame"
         ),
     ),
@@ -74,7 +77,7 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
         "result",
         re.compile(
             r"\bresult|reduc(?:e|ed|tion)|hazard ratio|efficacy|effect(?:ive|iveness)?\b|outcome|endpoint|"
-            r"superior|non-?inferior|\bshow(?:ed|n)?\b|benefit|difference|compar(?:e|ed|ison)|versus|\bvs\.?\b|improv|response"
+            r"superior|non-?inferior|\bshow(?:ed|n)?\b|benefit|difference|compar(?:e|ed|ison)|versus|\bvs\.?\b|improv"
         ),
     ),
     ("adverse_reaction", re.compile(r"adverse")),
@@ -117,6 +120,8 @@ _EFFECT = re.compile(
     re.IGNORECASE,
 )
 _TIME = re.compile(
+    r"\b(?:Q[1-4]|H[12])\s*\d{4}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?"
+    r"(?:19|20)\d{2}\b|\b(?:in|by|since|until|from) (?:19|20)\d{2}\b|"  # dates: "Q3 2017", "Oct 2014", "in 2019"
     rf"{_NUM}\s*(?:-|to)?\s*(?:{_NUM}\s*)?(?:seconds?|minutes?|min|hours?|hrs?|h|days?|weeks?|wk|months?|years?)\b|"
     r"\b(?:once|twice|three times) (?:daily|weekly|a day|a week)\b|\bhalf-?life\b|\b(?:one|two|three|four|five|six|"
     r"seven|ten|fifteen|thirty|sixty|ninety)\b(?: \(\d+\))?(?: [\w.]+){0,3} (?:days|weeks|months|years|hours)|"
@@ -141,6 +146,31 @@ _POP = re.compile(
 _STEPS = re.compile(r"should|must|submit|include|provide|request|notify|within|required|may", re.IGNORECASE)
 
 
+# Kinds whose answer is a value (a dose, a rate or count, an effect estimate, a time): a passage
+# without such a value cannot answer, however close its topic.
+VALUE_KINDS = frozenset({"dose", "rate", "result", "time"})
+
+# Wording that asks for the value itself ("what dose", "how many", "what percentage", "hazard ratio",
+# "how long"), not merely about a topic where values live ("how did patients do compared with ...").
+_VALUE_CUES = re.compile(
+    r"what (?:\w+ ){0,3}(?:dose|dosage|regimen)|how much|how many|how often|how frequent|"
+    r"what (?:\w+ ){0,2}(?:percent\w*|proportion|share|fraction|rate|number|incidence)\b|percentage|"
+    r"hazard ratio|odds ratio|relative risk|by how much|treatment difference|median|mean change|"
+    r"what (?:was|were|is|are) (?:the )?(?:[\w-]+ ){0,4}"
+    r"(?:difference|reduction|results?|effect|estimate|rates?|mortality|survival)\b|"
+    r"what (?:\w+ ){0,3}response (?:did|was|were|rate)|"
+    r"how (?:long|quickly|soon)|within how|half-?life|what (?:\w+ ){0,2}duration|"
+    r"\bwhen (?:was|were|is|are|will|did|does)\b"
+)
+_SHARE_CUES = re.compile(r"percent|proportion|\bshare\b|fraction|what (?:\w+ ){0,2}rate\b")
+# A question in yes/no form asks whether, not how much, unless it goes on to ask for the value.
+_YES_NO_FORM = re.compile(r"^(?:is|are|does|do|can|could|should|was|were|did|has|have|will|may|must)\b")
+_ALSO_ASKS = re.compile(r",? and (?:what|how|by how|when)\b")
+
+# A dose named as a point in time ("after the last dose", "a missed dose") does not ask for a dose.
+_DOSE_AS_TIME = re.compile(r"\b(?:the |a )?(?:last|first|missed|next|previous|final|single) dos(?:e|es|ing)\b")
+
+
 @dataclass(frozen=True)
 class QuestionIntent:
     """The answer kind a question asks for and the constraints it names."""
@@ -148,19 +178,55 @@ class QuestionIntent:
     kind: str
     numbers: tuple[str, ...] = field(default_factory=tuple)  # figures the question names ("58 kg", "82")
     comparative: bool = False  # asks to compare with something ("versus", "compared with")
+    also: tuple[str, ...] = ()  # other kinds the question asks for too ("what dose and for how long")
+    asks_value: bool = False  # the wording asks for the value itself (see :data:`_VALUE_CUES`)
+    asks_share: bool = False  # a rate asked as a share ("what percentage", "what proportion")
 
     @property
     def sections(self) -> frozenset[str]:
         return KIND_SECTIONS.get(self.kind, frozenset())
 
+    @property
+    def values(self) -> frozenset[str]:
+        """The value kinds asked for, when the question's main kind is one (else empty)."""
+        if self.kind not in VALUE_KINDS or not self.asks_value:
+            return frozenset()
+        kinds = frozenset({self.kind, *self.also}) & VALUE_KINDS
+        return kinds - {"rate"} | {"share"} if self.asks_share and "rate" in kinds else kinds
+
 
 def understand(question: str) -> QuestionIntent:
     """Classify a question by the first matching rule of :data:`_KIND_RULES`."""
     q = " ".join(question.lower().split())
-    kind = next((k for k, pattern in _KIND_RULES if pattern.search(q)), "other")
+    q = _DOSE_AS_TIME.sub(" ", q)
+    matched = list(dict.fromkeys(k for k, pattern in _KIND_RULES if pattern.search(q)))
+    kind = matched[0] if matched else "other"
     numbers = tuple(dict.fromkeys(re.findall(r"\d+(?:[.,]\d+)?", q)))
     comparative = bool(re.search(r"\bversus\b|\bvs\.?\b|compar(?:e|ed|ison)\b|head-to-head|better than|than\b", q))
-    return QuestionIntent(kind, numbers, comparative)
+    asks_value = bool(_VALUE_CUES.search(q)) and (not _YES_NO_FORM.search(q) or bool(_ALSO_ASKS.search(q)))
+    asks_share = bool(_SHARE_CUES.search(q))
+    return QuestionIntent(kind, numbers, comparative, tuple(matched[1:]), asks_value, asks_share)
+
+
+# A count or measured value: a number standing alone, not a footnote mark ("guidance23"), a section
+# reference ("704(a)(5)") or a year.
+_VALUE_NUMBER = re.compile(r"(?<![\w.(/-])(?!(?:19|20)\d{2}\b)\d[\d,]*(?:\.\d+)?(?![\w(])")
+
+
+def holds_value(kind: str, text: str) -> bool:
+    """Does ``text`` state the value a value question asks for (stricter than :func:`holds_kind`):
+    a dose with its unit, a percentage or count, an effect estimate with its number, a time?"""
+    if kind == "dose":
+        return bool(_DOSE_UNIT.search(text))
+    if kind == "rate":
+        return bool(_PERCENT.search(text) or _VALUE_NUMBER.search(text))
+    if kind == "share":
+        return bool(_PERCENT.search(text) or re.search(r"\b\d+\s*/\s*\d+\b", text))
+    if kind == "result":
+        return bool(_PERCENT.search(text)) or bool(_VALUE_NUMBER.search(text) and _EFFECT.search(text))
+    if kind == "time":
+        return bool(_TIME.search(text))
+    return holds_kind(kind, text)
 
 
 def holds_kind(kind: str, text: str) -> bool:
@@ -272,3 +338,20 @@ KIND_WORDS = {
     "population": "the population asked about",
     "procedure": "the procedure asked about",
 }
+
+
+# Common-stem endings of international nonproprietary drug names (the WHO stem scheme): a word
+# ending so names a medicine ("rivaroxaban", "dupilumab", "tirzepatide"). A question that names a
+# medicine no approved document mentions cannot be answered from them, however close the topic.
+_DRUG_STEMS = re.compile(
+    r"(?:mab|cept|kinra|nib|ciclib|parib|lisib|rafenib|xaban|gatran|parin|pril|sartan|olol|dipine|statin|"
+    r"gliflozin|gliptin|glutide|glinide|tirzepatide|paratide|relin|vir|cillin|floxacin|mycin|cycline|conazole|"
+    r"prazole|tidine|setron|lukast|afil|oxetine|triptan|platin|taxel|rubicin|tinib|zomib|lutamide|semide|"
+    r"thiazide|sertib|denafil|azepam|barbital|caine|profen|coxib|dronate|vastatin|sotide|parcel)$"
+)
+
+
+def drug_like(word: str) -> bool:
+    """Is ``word`` shaped like a drug's nonproprietary name (see :data:`_DRUG_STEMS`)?"""
+    low = word.lower()
+    return len(low) >= 7 and low.isalpha() and bool(_DRUG_STEMS.search(low))

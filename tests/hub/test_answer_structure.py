@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from hub.answering import units
-from hub.question import holds_kind, understand
+from hub.answering import units, value_holders
+from hub.question import drug_like, holds_kind, holds_value, understand
 from hub.retrieval import Hit
 from hub.routing import RoutingConfig, merge_hits, route, with_neighbours
 from hub.support import FEATURES, QUESTION_FEATURES, SupportModel
@@ -54,6 +54,54 @@ def test_answer_kinds_are_recognised_in_text() -> None:
     assert holds_kind("result", "The hazard ratio was 0.74 (95% CI: 0.58, 0.95).")
     assert not holds_kind("result", "The trial enrolled adults with heart disease.")
     assert holds_kind("contraindication", "Zorbex is contraindicated in patients with bleeding.")
+
+
+@pytest.mark.parametrize(
+    ("question", "values"),
+    [
+        ("What is the recommended dose of Zorbex in adults?", {"dose"}),
+        ("What oral Zorbex dose and treatment duration are recommended for cystitis?", {"dose", "time"}),
+        ("What percentage of the application fee is refunded?", {"share"}),
+        ("How many inspections did FDA conduct in 2023?", {"rate"}),
+        ("What was the hazard ratio for heart failure with Zorbex?", {"result"}),
+        ("When was version 2 scheduled for public review?", {"time"}),
+        # Asking whether, or how patients did, is not asking for a value.
+        ("Can a maintenance dose be given a few days early?", set()),
+        ("How did heavier patients do on Zorbex compared with placebo?", set()),
+        # "After the last dose" places a time; it does not ask for a dose.
+        ("What does the white paper say about events within 30 days after the last dose?", set()),
+    ],
+)
+def test_value_questions_are_told_from_topic_questions(question: str, values: set[str]) -> None:
+    assert set(understand(question).values) == values
+
+
+def test_a_value_is_held_only_when_stated() -> None:
+    assert holds_value("share", "Nausea occurred in 15.8% of patients.")
+    assert not holds_value("share", "21 CFR 314.101(d)(1) through (9), NDA deficiencies")
+    assert holds_value("rate", "FDA conducted 1,024 inspections.")
+    # Footnote marks, section references and years are not counts.
+    assert not holds_value("rate", "FDA has issued guidance23 under section 704(a)(5) since 2012.")
+    assert holds_value("result", "The estimated hazard ratio was 0.74 (95% CI: 0.58, 0.95).")
+    assert not holds_value("result", "The trial showed clinically meaningful efficacy.")
+    assert holds_value("time", "| Demographics | Oct 2014 | Q3 2017 |")
+    assert not holds_value("dose", "Zorbex is indicated in adult women for cystitis.")
+
+
+def test_value_questions_are_answered_only_by_quotes_holding_the_value() -> None:
+    def cand(text: str, score: float) -> SimpleNamespace:
+        return SimpleNamespace(text=text, score=score)
+
+    design = cand("SUSTAIN 6 was a placebo-controlled cardiovascular outcomes trial.", 0.9)
+    estimate = cand("The hazard ratio for time to first MACE was 0.74 (95% CI: 0.58, 0.95).", 0.6)
+    assert value_holders([design, estimate], frozenset({"result"})) == [estimate]
+    # A value far weaker than the best passage does not answer: the content lacks it.
+    assert value_holders([design, cand("The hazard ratio was 0.74.", 0.3)], frozenset({"result"})) == []
+
+
+def test_medicine_names_are_recognised_by_their_stems() -> None:
+    assert all(drug_like(w) for w in ("rivaroxaban", "dupilumab", "tirzepatide", "osimertinib", "lisinopril"))
+    assert not any(drug_like(w) for w in ("hospital", "warfarin", "Zorbex", "analysis"))
 
 
 def test_units_quote_a_lead_in_only_with_its_bullets() -> None:
@@ -144,7 +192,7 @@ def test_a_contraindication_question_is_answered_with_the_lead_in_and_its_bullet
         ],
         [
             (72, 740, "6 ADVERSE REACTIONS", "Helvetica-Bold", 11),
-            (72, 720, "The most common adverse reactions were headache and nausea in 5% of patients.", "Helvetica", 10),
+            (72, 720, "The most common adverse reactions were headache and nausea.", "Helvetica", 10),
         ],
     ]
     path = tmp_path / "zorbex-label.pdf"
@@ -162,3 +210,10 @@ def test_a_contraindication_question_is_answered_with_the_lead_in_and_its_bullet
     assert answer.answer.splitlines()[0].endswith("[1]")
     refused = hub.ask("What is the price of Zorbex in Japan?")
     assert refused.refused and "Japan" in (refused.reason or "")
+    # A value the label does not state is refused, naming the kind asked for.
+    no_rate = hub.ask("What percentage of patients had headache with Zorbex?")
+    assert no_rate.refused and "percentage" in (no_rate.reason or "")
+    dose = hub.ask("What is the recommended dose of Zorbex?")
+    assert not dose.refused and "150 mg" in dose.citations[0].quote
+    other = hub.ask("Has Zorbex been compared with rivaroxaban?")
+    assert other.refused and "rivaroxaban" in (other.reason or "")
