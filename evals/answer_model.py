@@ -62,6 +62,7 @@ class Asked:
     values: frozenset[str] = frozenset()  # value kinds asked for (hub.question.QuestionIntent.values)
     unknown_medicine: bool = False  # names a medicine no approved content mentions (always refused)
     populations: frozenset[str] = frozenset()  # populations the question names (hub.question.populations)
+    points: frozenset[tuple[str, str]] = frozenset()  # time points the question names
 
 
 def _label(q: Question, source_file: str, page: int, text: str) -> int:
@@ -104,6 +105,7 @@ def collect(hub: Any, questions: list[Question], set_name: str) -> list[Asked]:
             values=intent.values,
             unknown_medicine=bool(composer.unknown_medicines(q.question)),
             populations=frozenset(populations(q.question)),
+            points=intent.points,
         )
         if q.answerable and q.evidence and q.page is not None:
             text = page_text(q.source_file or "", q.page)
@@ -188,7 +190,7 @@ def _threshold(best_answerable: list[float], max_false_refusal: float) -> float:
 
 def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, min_ratio: float = 0.8) -> dict:
     """The answer the composer would give with these scores (the hub's own quote selection)."""
-    from hub.answering import select_quotes, value_holders
+    from hub.answering import at_time_points, select_quotes, value_holders
     from hub.question import populations
 
     order = np.argsort(-scores, kind="stable") if len(scores) else np.array([], dtype=int)
@@ -206,7 +208,7 @@ def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, m
             ranked = [u for u in ranked if a.populations <= populations(f"{u.text} {u.section}")]
             refused = not ranked
         if a.values and not refused:
-            ranked = value_holders(ranked, a.values)
+            ranked = at_time_points(value_holders(ranked, a.values), a.points)
             refused = not ranked
     if not refused:
         chosen = select_quotes(ranked, max_quotes, 150, min_ratio)

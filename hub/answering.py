@@ -28,7 +28,17 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from hub.catalog import ChunkRow
-from hub.question import KIND_WORDS, QuestionIntent, drug_like, holds_value, key_words, populations, understand
+from hub.question import (
+    KIND_WORDS,
+    QuestionIntent,
+    drug_like,
+    holds_value,
+    key_words,
+    populations,
+    same_time,
+    time_points,
+    understand,
+)
 from hub.retrieval import Hit
 from hub.support import SupportModel, features, question_features
 from hub.vector_index import QueryFilters
@@ -92,6 +102,10 @@ class Candidate:
     @property
     def chunk_id(self) -> str:
         return str(self.chunk.id)
+
+    @property
+    def section(self) -> str:
+        return self.chunk.section
 
 
 class TermIndex(Protocol):
@@ -268,58 +282,26 @@ class AnswerComposer:
                 "contents or reference lists). Consider a medical-information request.",
             )
         answerable = self.model.answerable(qfeats)
+
+        def refuse(reason: str) -> Answer:
+            return Answer(
+                answer=REFUSAL_TEXT,
+                refused=True,
+                retrieved=retrieved,
+                support=round(answerable, 4),
+                asked_for=intent.kind,
+                reason=f"{reason} Consider a medical-information request.",
+            )
+
         unnamed = self.unknown_medicines(question)
         if unnamed:
             said = ", ".join(f"'{w}'" for w in unnamed)
-            return Answer(
-                answer=REFUSAL_TEXT,
-                refused=True,
-                retrieved=retrieved,
-                support=round(answerable, 4),
-                asked_for=intent.kind,
-                reason=f"The approved content never mentions {said}, which the question asks about. "
-                "Consider a medical-information request.",
-            )
-        asked_for = populations(question)
-        if asked_for and answerable >= self.threshold:
-            # A named population is a constraint: only quotes about it may answer.
-            fitting = [c for c in candidates if asked_for <= populations(f"{c.text} {c.chunk.section}")]
-            if not fitting:
-                return Answer(
-                    answer=REFUSAL_TEXT,
-                    refused=True,
-                    retrieved=retrieved,
-                    support=round(answerable, 4),
-                    asked_for=intent.kind,
-                    reason=(
-                        f"The closest approved passages do not cover {', '.join(sorted(asked_for))}, which the "
-                        "question asks about. Consider a medical-information request."
-                    ),
-                )
-            candidates = fitting
+            return refuse(f"The approved content never mentions {said}, which the question asks about.")
         if answerable < self.threshold:
-            return Answer(
-                answer=REFUSAL_TEXT,
-                refused=True,
-                retrieved=retrieved,
-                support=round(answerable, 4),
-                asked_for=intent.kind,
-                reason=self.refusal_reason(question, intent, candidates, answerable),
-            )
-        if intent.values:
-            holders = value_holders(candidates, intent.values, VALUE_MIN_RATIO)
-            if not holders:
-                kinds = " or ".join(KIND_WORDS.get(k, "a percentage") for k in sorted(intent.values))
-                return Answer(
-                    answer=REFUSAL_TEXT,
-                    refused=True,
-                    retrieved=retrieved,
-                    support=round(answerable, 4),
-                    asked_for=intent.kind,
-                    reason=f"The question asks for {kinds}; the closest approved passages "
-                    f"({self._where(candidates[0])}) do not give one. Consider a medical-information request.",
-                )
-            candidates = holders
+            return refuse(self.refusal_reason(question, intent, candidates, answerable))
+        candidates, missing = self.meeting_constraints(question, intent, candidates)
+        if missing:
+            return refuse(missing)
         chosen = self._select(candidates)
         lines, citations = [], []
         for n, cand in enumerate(chosen, start=1):
@@ -333,6 +315,43 @@ class AnswerComposer:
             asked_for=intent.kind,
             retrieved=retrieved,
         )
+
+    def meeting_constraints(
+        self, question: str, intent: QuestionIntent, candidates: list[Candidate]
+    ) -> tuple[list[Candidate], str]:
+        """The candidates that meet what the question pins down, or a reason naming what is missing.
+
+        In order: a population the question names ("in children") must be what the quote is about;
+        a value question ("what dose", "what percentage", "hazard ratio", "how long") is answered
+        only by quotes stating such a value (:func:`value_holders`); a time point it names ("at
+        week 12") must be the quote's (:func:`at_time_points`).
+        """
+        asked_for = populations(question)
+        if asked_for:
+            candidates = [c for c in candidates if asked_for <= populations(f"{c.text} {c.chunk.section}")]
+            if not candidates:
+                return [], (
+                    f"The closest approved passages do not cover {', '.join(sorted(asked_for))}, "
+                    "which the question asks about."
+                )
+        if not intent.values:
+            return candidates, ""
+        holders = value_holders(candidates, intent.values, VALUE_MIN_RATIO)
+        if not holders:
+            kinds = " or ".join(KIND_WORDS.get(k, "a percentage") for k in sorted(intent.values))
+            return [], (
+                f"The question asks for {kinds}; the closest approved passages "
+                f"({self._where(candidates[0])}) do not give one."
+            )
+        fitting = at_time_points(holders, intent.points)
+        if not fitting:
+            asked = ", ".join(f"{unit} {n}" for unit, n in sorted(intent.points))
+            given = sorted({f"{u} {n}" for c in holders[:5] for u, n in time_points(c.text)})
+            return [], (
+                f"The question asks about {asked}; the closest approved passages "
+                f"({self._where(holders[0])}) give {', '.join(given)} only."
+            )
+        return fitting, ""
 
     @staticmethod
     def _where(cand: Candidate) -> str:
@@ -378,7 +397,7 @@ class AnswerComposer:
                 f"The closest approved passages ({where}) do not answer it "
                 f"(support {support:.2f}, needed {self.threshold:.2f})."
             )
-        return core + " Consider a medical-information request."
+        return core
 
     def _context_terms(self, chunk: ChunkRow) -> set[str]:
         """Index terms of what frames a chunk: its document title and heading path."""
@@ -582,6 +601,25 @@ def value_holders(candidates: Sequence[Q], values: frozenset[str], min_ratio: fl
     if not holders or holders[0].score < min_ratio * top:
         return []
     return holders
+
+
+class Placed(Quotable, Protocol):
+    """A quotable unit that knows its heading path (what frames it: "Week 16", "Table 2 ...")."""
+
+    @property
+    def section(self) -> str: ...
+
+
+P = TypeVar("P", bound=Placed)
+
+
+def at_time_points(candidates: Sequence[P], points: frozenset[tuple[str, str]]) -> list[P]:
+    """The candidates that name a time point the question names ("at week 12"), in the quote or its
+    heading; one year and 52 weeks are the same point. A result "at week 16 and week 52", or one
+    tied to no visit, does not answer "at week 12"."""
+    if not points:
+        return list(candidates)
+    return [c for c in candidates if same_time(time_points(f"{c.text} {c.section}"), points)]
 
 
 def _consolidate(candidates: list[Q]) -> list[Q]:

@@ -56,7 +56,8 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "time",
         re.compile(
-            r"how (?:long|quickly|soon|fast)|when (?:should|must|does|do|is|are|can|was|were|will|did)|within how|"
+            r"how (?:long|quickly|soon|fast|far ahead|far in advance|early)|"
+            r"when (?:should|must|does|do|is|are|can|was|were|will|did)|within how|"
             r"half-?life|duration|deadline|how many (?:days|weeks|months|hours|years)|timeline|time frame"
         ),
     ),
@@ -159,7 +160,7 @@ _VALUE_CUES = re.compile(
     r"what (?:was|were|is|are) (?:the )?(?:[\w-]+ ){0,4}"
     r"(?:difference|reduction|results?|effect|estimate|rates?|mortality|survival)\b|"
     r"what (?:\w+ ){0,3}response (?:did|was|were|rate)|"
-    r"how (?:long|quickly|soon)|within how|half-?life|what (?:\w+ ){0,2}duration|"
+    r"how (?:long|quickly|soon|far ahead|far in advance|early)|within how|half-?life|what (?:\w+ ){0,2}duration|"
     r"\bwhen (?:was|were|is|are|will|did|does)\b"
 )
 _SHARE_CUES = re.compile(r"percent|proportion|\bshare\b|fraction|what (?:\w+ ){0,2}rate\b")
@@ -168,7 +169,11 @@ _YES_NO_FORM = re.compile(r"^(?:is|are|does|do|can|could|should|was|were|did|has
 _ALSO_ASKS = re.compile(r",? and (?:what|how|by how|when)\b")
 
 # A dose named as a point in time ("after the last dose", "a missed dose") does not ask for a dose.
-_DOSE_AS_TIME = re.compile(r"\b(?:the |a )?(?:last|first|missed|next|previous|final|single) dos(?:e|es|ing)\b")
+# Nor does a study named by its dosing design ("a dose-ranging study").
+_DOSE_AS_TIME = re.compile(
+    r"\b(?:the |a )?(?:last|first|missed|next|previous|final|single) dos(?:e|es|ing)\b|"
+    r"\bdose-(?:ranging|finding|escalation|response)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,7 @@ class QuestionIntent:
     also: tuple[str, ...] = ()  # other kinds the question asks for too ("what dose and for how long")
     asks_value: bool = False  # the wording asks for the value itself (see :data:`_VALUE_CUES`)
     asks_share: bool = False  # a rate asked as a share ("what percentage", "what proportion")
+    points: frozenset[tuple[str, str]] = frozenset()  # time points named ("at week 12"): see time_points
 
     @property
     def sections(self) -> frozenset[str]:
@@ -205,7 +211,8 @@ def understand(question: str) -> QuestionIntent:
     comparative = bool(re.search(r"\bversus\b|\bvs\.?\b|compar(?:e|ed|ison)\b|head-to-head|better than|than\b", q))
     asks_value = bool(_VALUE_CUES.search(q)) and (not _YES_NO_FORM.search(q) or bool(_ALSO_ASKS.search(q)))
     asks_share = bool(_SHARE_CUES.search(q))
-    return QuestionIntent(kind, numbers, comparative, tuple(matched[1:]), asks_value, asks_share)
+    points = frozenset(time_points(q)) if kind != "time" else frozenset()
+    return QuestionIntent(kind, numbers, comparative, tuple(matched[1:]), asks_value, asks_share, points)
 
 
 # A count or measured value: a number standing alone, not a footnote mark ("guidance23"), a section
@@ -355,3 +362,39 @@ def drug_like(word: str) -> bool:
     """Is ``word`` shaped like a drug's nonproprietary name (see :data:`_DRUG_STEMS`)?"""
     low = word.lower()
     return len(low) >= 7 and low.isalpha() and bool(_DRUG_STEMS.search(low))
+
+
+_NUMBER_WORDS = {
+    w: str(n) for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
+_UNIT = r"(hour|day|week|month|year)s?"
+_POINT_AFTER = re.compile(rf"\b{_UNIT}\s+(\d+)\b", re.IGNORECASE)  # "week 12"
+_POINT_BEFORE = re.compile(  # "6 months", "one-year", "12-week"
+    rf"\b(\d+|{'|'.join(_NUMBER_WORDS)})[\s-]+{_UNIT}\b", re.IGNORECASE
+)
+
+
+def time_points(text: str) -> set[tuple[str, str]]:
+    """Time points a text names, as (unit, number): "week 12", "at 6 months", "one-year" ->
+    ("week", "12"), ("month", "6"), ("year", "1")."""
+    out = {(m.group(1).lower(), m.group(2)) for m in _POINT_AFTER.finditer(text)}
+    for m in _POINT_BEFORE.finditer(text):
+        if re.search(r"\b(?:every|each|per)\s+$", text[: m.start()]):
+            continue  # an interval ("every 12 weeks"), not a time point
+        if re.match(r"[\s-]*(?:old|of age)\b", text[m.end() :]):
+            continue  # an age ("an 82-year-old", "6 years of age")
+        number = m.group(1).lower()
+        out.add((m.group(2).lower(), _NUMBER_WORDS.get(number, number)))
+    return out
+
+
+_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
+
+
+def same_time(named: set[tuple[str, str]], asked: frozenset[tuple[str, str]] | set[tuple[str, str]]) -> bool:
+    """Does any of the ``named`` time points equal one ``asked`` (within 3%: 52 weeks is one year)?"""
+
+    def days(point: tuple[str, str]) -> float:
+        return _DAYS[point[0]] * float(point[1])
+
+    return any(abs(days(a) - days(n)) <= 0.03 * days(a) for a in asked for n in named)

@@ -17,7 +17,7 @@ from typing import Any
 from ingest.errors import CorruptFile, EncryptedFile, NoExtractableText, UnsafeFileName, UnsupportedFormat
 from ingest.model import Block, ParsedDocument
 from ingest.normalize import collapse_whitespace, furniture_keys, line_key, normalize_text
-from ingest.pdf_layout import PdfLine, order_columns, page_lines, strip_line_numbers
+from ingest.pdf_layout import PdfLine, order_blocks, order_columns, page_lines, strip_line_numbers
 from ingest.structure import drop_furniture, pdf_blocks
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,10 @@ def _page_layout(page: Any) -> list[PdfLine]:
         width = float(page.mediabox.width)
     except (AttributeError, TypeError, ValueError):
         width = 0.0
-    return order_columns(strip_line_numbers(page_lines(page)), width)
+    lines = strip_line_numbers(page_lines(page))
+    ordered = order_columns(lines, width)
+    # A two-column page is read column by column; any other page from its top down.
+    return ordered if ordered is not lines else order_blocks(lines, width)
 
 
 def _heading_level(line: str) -> int:

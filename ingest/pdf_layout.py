@@ -176,3 +176,48 @@ def order_columns(lines: list[PdfLine], page_width: float) -> list[PdfLine]:
         + sorted((ln for ln, s in zip(lines, side, strict=True) if s == "R"), key=by_y)
         + sorted(tail, key=by_y)
     )
+
+
+def order_blocks(lines: list[PdfLine], page_width: float) -> list[PdfLine]:
+    """Move a block the stream draws out of place back to where it sits on the page.
+
+    Some PDFs draw a block after the text below it (a label's boxed warning drawn last although it
+    sits at the top of the page), so the stream reads "2.2 Recommended Dosage", then the boxed
+    warning, then the dosage text of the next page, which then falls under the warning's heading.
+    A run of lines that starts with a jump back up the page (by more than 40% of the text's height)
+    and fills a vertical band no earlier line occupies is put back before the first line below it.
+    Runs that overlap earlier lines (columns, figure callouts, table cells drawn column by column)
+    keep pypdf's order, as do two-column pages.
+    """
+    if len(lines) < 4 or _two_columns(lines, page_width):
+        return lines
+    span = max(ln.y for ln in lines) - min(ln.y for ln in lines)
+    starts = [i for i in range(1, len(lines)) if lines[i].y - lines[i - 1].y > 0.4 * span]
+    if not starts:
+        return lines
+    out = list(lines[: starts[0]])
+    for n, start in enumerate(starts):
+        segment = lines[start : starts[n + 1] if n + 1 < len(starts) else len(lines)]
+        # The displaced block is the part of the segment read line after line, without a gap of
+        # more than three lines (what follows, such as a page footer, is read in stream order).
+        gap = 3 * max(segment[0].size, 1.0) * 1.5
+        end = next((k for k in range(1, len(segment)) if segment[k - 1].y - segment[k].y > gap), len(segment))
+        run, rest = segment[:end], segment[end:]
+        top, bottom = max(ln.y for ln in run), min(ln.y for ln in run)
+        if len(run) < 3 or any(bottom <= ln.y <= top for ln in out):
+            out.extend(segment)  # overlaps what was read, or a stray line: not a displaced block
+            continue
+        at = next((j for j, ln in enumerate(out) if ln.y < bottom), len(out))
+        out[at:at] = run
+        out.extend(rest)
+    return out
+
+
+def _two_columns(lines: list[PdfLine], page_width: float) -> bool:
+    """Does the page hold at least four lines in each half (a two-column layout)?"""
+    if page_width <= 0:
+        return True  # unknown geometry: do not reorder
+    mid = page_width / 2
+    left = sum(1 for ln in lines if ln.x_end <= mid + 0.02 * page_width)
+    right = sum(1 for ln in lines if ln.x >= mid - 0.02 * page_width)
+    return left >= 4 and right >= 4

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from hub.answering import units, value_holders
-from hub.question import drug_like, holds_kind, holds_value, understand
+from hub.answering import at_time_points, units, value_holders
+from hub.question import drug_like, holds_kind, holds_value, time_points, understand
 from hub.retrieval import Hit
 from hub.routing import RoutingConfig, merge_hits, route, with_neighbours
 from hub.support import FEATURES, QUESTION_FEATURES, SupportModel
@@ -97,6 +97,26 @@ def test_value_questions_are_answered_only_by_quotes_holding_the_value() -> None
     assert value_holders([design, estimate], frozenset({"result"})) == [estimate]
     # A value far weaker than the best passage does not answer: the content lacks it.
     assert value_holders([design, cand("The hazard ratio was 0.74.", 0.3)], frozenset({"result"})) == []
+
+
+def test_a_time_point_the_question_names_must_be_the_quotes() -> None:
+    assert time_points("What PASI 90 response did LUMEN-1 report at week 12?") == {("week", "12")}
+    assert time_points("one-year rates; at the end of 1 year; a 12-week trial") == {("year", "1"), ("week", "12")}
+
+    # Ages and dosing intervals are not time points.
+    assert time_points("an 82-year-old given 150 mg every 12 weeks") == set()
+
+    def cand(text: str, section: str = "") -> SimpleNamespace:
+        return SimpleNamespace(text=text, score=0.9, section=section)
+
+    later = cand("At week 52, 76.5% achieved PASI 90; 88.9% of week 16 responders kept it.")
+    untimed = cand("PASI 90 was achieved by 71% of patients.")
+    headed = cand("Lumeracept 71% | placebo 4%", section="Table 2: PASI 90 at Week 12")
+    asked = frozenset({("week", "12")})
+    assert at_time_points([later, untimed, headed], asked) == [headed]
+    # One year is week 52.
+    assert at_time_points([later, untimed], frozenset({("year", "1")})) == [later]
+    assert at_time_points([later], frozenset()) == [later]
 
 
 def test_medicine_names_are_recognised_by_their_stems() -> None:

@@ -171,3 +171,27 @@ def test_running_footer_and_reference_id_lines_are_removed() -> None:
     text = " ".join(b.text for b in doc.blocks)
     assert "Reference ID" not in text
     assert "Renal impairment is what this page says something useful about." in text
+
+
+def test_a_block_drawn_last_but_placed_at_the_top_is_read_where_it_sits() -> None:
+    # A label page whose boxed warning is drawn after the dosing text although it sits above it:
+    # read in stream order, the next page's dosing would fall under the warning's heading.
+    page = [
+        (72, 740, "FULL PRESCRIBING INFORMATION", "Helvetica-Bold", 11),
+        (72, 420, "1 INDICATIONS AND USAGE", "Helvetica-Bold", 11),
+        *_body_lines(72, 400, ["Zorbex is indicated for adults with chronic plaque disease of the skin."]),
+        (72, 300, "2 DOSAGE AND ADMINISTRATION", "Helvetica-Bold", 11),
+        *_body_lines(72, 280, ["Inspect the pen before each use and inject under the skin."]),
+        (72, 120, "2.2 Recommended Dosage", "Helvetica-Bold", 11),
+        (150, 700, "WARNING: RISK OF SERIOUS INFECTIONS", "Helvetica-Bold", 11),
+        *_body_lines(
+            80, 680, [f"Boxed warning sentence {w} about serious infections." for w in ("one", "two", "three")]
+        ),
+    ]
+    nxt = _body_lines(72, 740, ["The recommended dosage of Zorbex is 150 mg injected once every four weeks."])
+    doc = _load(_pdf([page, nxt]))
+    text = " ".join(b.text for b in doc.blocks)
+    assert text.index("Boxed warning sentence three") < text.index("1 INDICATIONS AND USAGE")
+    dosing = next(c for c in chunk_document(doc) if "150 mg" in c.text)
+    assert "Recommended Dosage" in dosing.section and "WARNING" not in dosing.section
+    assert dosing.section_kind == "dosage"
