@@ -29,7 +29,7 @@ class RoutingConfig:
     """Boosts are added to the fused retrieval score (convex fusion: 0..1)."""
 
     pool: int = 40  # chunks retrieved before routing
-    read: int = 8  # chunks the composer reads after routing
+    read: int = 12  # chunks the composer reads after routing
     section_boost: float = 0.1
     table_boost: float = 0.05
     patient_penalty: float = 0.05

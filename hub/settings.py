@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0, description="Weight of the dense list in fusion.")
     lexical_weight: float = Field(0.5, ge=0, description="Weight of the lexical list in fusion.")
 
-    answer_chunks: int = Field(8, ge=1, le=50, description="Chunks the composer reads quotes from, after routing.")
+    answer_chunks: int = Field(12, ge=1, le=50, description="Chunks the composer reads quotes from, after routing.")
     answer_pool: int = Field(40, ge=1, le=500, description="Chunks retrieved before section routing (hub.routing).")
     routing_section_boost: float = Field(
         0.1, ge=0, le=1, description="Added to the fused score of a chunk whose section answers the question's kind."
