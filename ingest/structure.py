@@ -193,6 +193,8 @@ class _PageBuilder:
                 prev = ln
                 continue
             level = self._is_heading(ln)
+            if level and self.para and not new_para and _flows_on(self.para[-1], ln):
+                level = 0  # a bold passage (a boxed warning) wrapping onto its next line
             if level:
                 last = self.blocks[-1] if self.blocks else None
                 if (
@@ -225,7 +227,7 @@ class _PageBuilder:
                 if self.kind == "list_item":
                     if gap > 1.15 * self.m.gap or (ends and short and ln.x <= self.para[0].x + 1):
                         self.flush()
-                elif new_para or (ends and short):
+                elif new_para or (ends and short) or (short and _title_line(self.para, ln)):
                     self.flush()
             self.para.append(ln)
             prev = ln
@@ -266,6 +268,29 @@ class _PageBuilder:
 
 
 _CONNECTOR = re.compile(r"\b(?:of|and|or|in|with|for|the|to|a|an|on|by|after|following|from|at|vs\.?|&|-)$", re.I)
+
+
+def _flows_on(prev: PdfLine, ln: PdfLine) -> bool:
+    """Does bold ``ln`` continue the bold line ``prev`` (same size, ``prev`` ends mid-sentence)?"""
+    return (
+        prev.bold >= 0.75
+        and ln.bold >= 0.75
+        and abs(prev.size - ln.size) <= 0.5
+        and not _SENTENCE_END.search(prev.text)
+        and not _NUMBERED.match(ln.text.strip())
+    )
+
+
+def _title_line(para: list[PdfLine], ln: PdfLine) -> bool:
+    """Is the paragraph so far one short line in Title Case ("Recommended Maintenance Dosage"), set
+    in the body font right above a sentence? Then it is a run-in heading, not the sentence's start."""
+    if len(para) != 1 or not ln.text.strip()[:1].isupper():
+        return False
+    words = [w for w in para[0].text.split() if len(w) >= 4 and w[:1].isalpha()]
+    below = [w for w in ln.text.split() if len(w) >= 4 and w[:1].isalpha()]
+    # The next line must read as a sentence (mostly lower-case words), not the title's second line.
+    sentence_below = bool(below) and sum(w[0].islower() for w in below) >= 0.5 * len(below)
+    return sentence_below and len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def _continues(prev: PdfLine, ln: PdfLine) -> bool:

@@ -195,3 +195,31 @@ def test_a_block_drawn_last_but_placed_at_the_top_is_read_where_it_sits() -> Non
     dosing = next(c for c in chunk_document(doc) if "150 mg" in c.text)
     assert "Recommended Dosage" in dosing.section and "WARNING" not in dosing.section
     assert dosing.section_kind == "dosage"
+
+
+def test_a_title_case_line_in_the_body_font_above_a_sentence_is_a_heading_not_its_start() -> None:
+    page = [
+        (72, 740, "2.2 Recommended Dosage", "Helvetica-Bold", 11),
+        (72, 720, "Recommended Maintenance Dosage", "Helvetica", 10),
+        (72, 707, "The recommended maintenance dosage of Zorbex is 150 mg injected once every", "Helvetica", 10),
+        (72, 694, "four weeks, based on the response.", "Helvetica", 10),
+        *_body_lines(72, 670, ["Inspect each pen before use and discard any pen that looks damaged or cloudy."] * 4),
+    ]
+    doc = _load(_pdf([page]))
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert "Recommended Maintenance Dosage" in headings
+    sentence = next(b.text for b in doc.blocks if "150 mg" in b.text)
+    assert sentence.startswith("The recommended maintenance dosage")
+
+
+def test_bold_boxed_warning_lines_wrap_into_one_item_and_never_become_headings() -> None:
+    page = [
+        (150, 740, "WARNING: RISK OF SERIOUS INFECTIONS", "Helvetica-Bold", 11),
+        (72, 720, "\u2022 Zorbex increases the risk of serious infections that may lead to", "Helvetica-Bold", 10),
+        (80, 707, "hospitalization or death in patients treated for plaque disease of", "Helvetica-Bold", 10),
+        (80, 694, "the skin [see Warnings and Precautions (5.1)].", "Helvetica-Bold", 10),
+    ]
+    doc = _load(_pdf([page]))
+    assert [b.text for b in doc.blocks if b.kind == "heading"] == ["WARNING: RISK OF SERIOUS INFECTIONS"]
+    item = next(b for b in doc.blocks if b.kind == "list_item")
+    assert "lead to hospitalization or death" in item.text and item.text.endswith("(5.1)].")
