@@ -220,9 +220,27 @@ def understand(question: str) -> QuestionIntent:
 _VALUE_NUMBER = re.compile(r"(?<![\w.(/-])(?!(?:19|20)\d{2}\b)\d[\d,]*(?:\.\d+)?(?![\w(])")
 
 
+# Wording that sets one figure against another: a result, not a description of who was enrolled.
+_COMPARED = re.compile(
+    r"\b(?:lower|higher|fewer|greater|more|less) (?:\w+ ){0,2}(?:than|risk|rate|incidence)|\bversus\b|\bvs\.?|"
+    r"compared|placebo|comparator|\bachieved\b|\bresponse\b|improv\w*|\bchange from baseline\b|\brelative risk\b",
+    re.IGNORECASE,
+)
+_ESTIMATE = re.compile(r"(?<![\w.])[-\u2212]?\d+\.\d+(?![\w.]*\()")
+# Numbers that name rather than measure: "type 2 diabetes", "phase 3", "Table 9", "section 5.1".
+_NAMING_NUMBER = re.compile(
+    r"\b(?:type|phase|grade|class|stage|step|part|version|section|table|figure|appendix|chapter|"
+    r"cohort|arm|study|trial|module|level|tier|NYHA|MEN|CKD)\s+[IVX\d]+[a-z]?\b|"
+    r"\(\s*\d+(?:\.\d+)*(?:\s*,\s*\d+(?:\.\d+)*)*\s*\)",  # section references: "(14.1)", "(8.1, 8.3)"
+    re.IGNORECASE,
+)
+
+
 def holds_value(kind: str, text: str) -> bool:
     """Does ``text`` state the value a value question asks for (stricter than :func:`holds_kind`):
     a dose with its unit, a percentage or count, an effect estimate with its number, a time?"""
+    if kind in ("rate", "share", "result"):
+        text = _NAMING_NUMBER.sub(" ", text)  # counts and estimates, not names or references
     if kind == "dose":
         return bool(_DOSE_UNIT.search(text))
     if kind == "rate":
@@ -230,7 +248,11 @@ def holds_value(kind: str, text: str) -> bool:
     if kind == "share":
         return bool(_PERCENT.search(text) or re.search(r"\b\d+\s*/\s*\d+\b", text))
     if kind == "result":
-        return bool(_PERCENT.search(text)) or bool(_VALUE_NUMBER.search(text) and _EFFECT.search(text))
+        # An estimate: a percentage, or a decimal figure ("0.74", "-1.5") beside effect wording;
+        # a bare integer beside "reduce" is more often a name ("peptide 1") than a result.
+        return bool(_PERCENT.search(text) or _ESTIMATE.search(text)) and bool(
+            _EFFECT.search(text) or _COMPARED.search(text)
+        )
     if kind == "time":
         return bool(_TIME.search(text))
     return holds_kind(kind, text)

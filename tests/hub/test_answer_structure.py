@@ -84,6 +84,11 @@ def test_a_value_is_held_only_when_stated() -> None:
     assert not holds_value("rate", "FDA has issued guidance23 under section 704(a)(5) since 2012.")
     assert holds_value("result", "The estimated hazard ratio was 0.74 (95% CI: 0.58, 0.95).")
     assert not holds_value("result", "The trial showed clinically meaningful efficacy.")
+    # An estimate is a figure set against another, not a name ("peptide 1", "type 2") or who enrolled.
+    assert not holds_value("result", "A glucagon-like peptide 1 agonist to reduce risk in type 2 diabetes (1).")
+    assert not holds_value("result", "In total, 98.0% of the patients completed the trial.")
+    assert holds_value("result", "Patients on lisinopril had an 11% lower risk of death (p=0.04).")
+    assert holds_value("time", "Respond within fifteen (15) U.S. business days of the inspection.")
     assert holds_value("time", "| Demographics | Oct 2014 | Q3 2017 |")
     assert not holds_value("dose", "Zorbex is indicated in adult women for cystitis.")
 
