@@ -345,8 +345,8 @@ class AnswerComposer:
             )
         fitting = at_time_points(holders, intent.points)
         if not fitting:
-            asked = ", ".join(f"{unit} {n}" for unit, n in sorted(intent.points))
-            given = sorted({f"{u} {n}" for c in holders[:5] for u, n in time_points(c.text)})
+            asked = ", ".join(_point(p) for p in sorted(intent.points))
+            given = sorted({_point(p) for c in holders[:5] for p in time_points(c.text)})
             return [], (
                 f"The question asks about {asked}; the closest approved passages "
                 f"({self._where(holders[0])}) give {', '.join(given)} only."
@@ -611,6 +611,14 @@ class Placed(Quotable, Protocol):
 
 
 P = TypeVar("P", bound=Placed)
+
+
+def _point(point: tuple[str, str]) -> str:
+    """A time point as people write it: "week 12", "day 4", but "6 months", "1 year"."""
+    unit, n = point
+    if unit in ("week", "day"):
+        return f"{unit} {n}"
+    return f"{n} {unit}" + ("" if n == "1" else "s")
 
 
 def at_time_points(candidates: Sequence[P], points: frozenset[tuple[str, str]]) -> list[P]:

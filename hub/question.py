@@ -223,10 +223,12 @@ _VALUE_NUMBER = re.compile(r"(?<![\w.(/-])(?!(?:19|20)\d{2}\b)\d[\d,]*(?:\.\d+)?
 # Wording that sets one figure against another: a result, not a description of who was enrolled.
 _COMPARED = re.compile(
     r"\b(?:lower|higher|fewer|greater|more|less) (?:\w+ ){0,2}(?:than|risk|rate|incidence)|\bversus\b|\bvs\.?|"
-    r"compared|placebo|comparator|\bachieved\b|\bresponse\b|improv\w*|\bchange from baseline\b|\brelative risk\b",
+    r"compared|placebo(?!-controlled)|comparator|\bachieved\b|\bresponse\b|improv\w*|\bchange from baseline\b|\brelative risk\b",
     re.IGNORECASE,
 )
-_ESTIMATE = re.compile(r"(?<![\w.])[-\u2212]?\d+\.\d+(?![\w.]*\()")
+_ESTIMATE = re.compile(  # a decimal figure that is not a dose or strength ("0.74", not "0.5 mg")
+    r"(?<![\w.])[-\u2212]?\d+\.\d+(?![\w.]*\()(?!\s*(?:mg|mcg|\u00b5g|g|mL|ml|kg|L|mmol|units?|IU)\b)"
+)
 # Numbers that name rather than measure: "type 2 diabetes", "phase 3", "Table 9", "section 5.1".
 _NAMING_NUMBER = re.compile(
     r"\b(?:type|phase|grade|class|stage|step|part|version|section|table|figure|appendix|chapter|"
