@@ -42,6 +42,7 @@ from hub.learning.checks import CheckContext, run_checks
 from hub.learning.config import LearningConfig
 from hub.learning.facts import NUMERIC_KINDS, Fact, Lexicon
 from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains_phrase, norm
+from hub.learning.listed import LISTED_KINDS, MOST_PER_KIND, Entry, ListedEntries, entry_of, listed_item
 from ingest.sections import NOT_QUOTABLE, PATIENT_FACING
 from ingest.sentences import split_sentences
 
@@ -114,7 +115,8 @@ _CONFIDENCE_AFTER = re.compile(r"^\s*(?:CI\b|confidence|credible|C\.I\.|predicti
 _THRESHOLD_BEFORE = re.compile(
     r"(?:[≥≤<>]=?|\bat least|\bat most|\b(?:more|greater|less|fewer) than(?: or equal to)?|\bup to|"
     r"\bno more than|\bexceed(?:s|ing)?|\babove|\bbelow|\bover|\bunder|\bminimum of|\bmaximum of|"
-    r"\bolder than|\byounger than|\blonger than|\bshorter than|\bwithin)\s*$",
+    r"\bolder than|\byounger than|\blonger than|\bshorter than|\bwithin|\bas (?:low|little|early|high|long) as|"
+    r"\blowest|\bhighest)\s*$",
     re.IGNORECASE,
 )
 _THRESHOLD_AFTER = re.compile(
@@ -137,7 +139,13 @@ _NOT_MSL = re.compile(
     # Methods-only statements: how a study was run or reported, not what it found.
     r"\bduration of (?:\w+ )?exposure\b|\bwas designed to\b|\bprimary outcomes? of the\b|"
     r"\bevaluations were performed\b|"
-    r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b",
+    r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b|"
+    # Trial design and definitions: how events were defined or counted, who was randomised to what.
+    r"\b(?:was|were|is|are) defined as\b|\b(?:was|were) counted\b|\bNCT\d+|\b(?:were|was) randomi[sz]ed\b|"
+    r"\bat randomi[sz]ation\b|\bN\s?=\s?\d|\bbackground (?:therapy|medication)\b|"
+    # The document itself says the finding does not matter clinically.
+    r"\b(?:rarely|not|seldom) (?:of )?clinical(?:ly)? "
+    r"(?:importance|important|significant|significance|relevant|meaningful)\b",
     re.IGNORECASE,
 )
 # The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.
@@ -333,7 +341,78 @@ def is_incidental(sentence: str, fact: Fact) -> bool:
         return True  # storage temperatures; ratios like "30:1" have no plausible same-kind neighbours
     if re.search(r"\d\s*[^\s\d]*\s*\($", before):
         return True
+    if fact.kind == "percent" and _SOLUTION_AFTER.match(after):
+        return True
     return bool(_RANGE_END.search(before) or _RANGE_START.match(after))
+
+
+# "5% dextrose", "0.9% sodium chloride": the percent names a solution, it is not a finding.
+_SOLUTION_AFTER = re.compile(
+    r"^\s*(?:w/v|w/w|dextrose|glucose|saline|sodium|potassium|ethanol|alcohol|lidocaine|solution)\b", re.IGNORECASE
+)
+# "(0.5 mg 0.4%, 1 mg 0.8%)": a dose right before a rate names the arm the rate belongs to.
+_RATE_AFTER = re.compile(r"^\s*[:,=]?\s*\(?\s*\d+(?:\.\d+)?\s?%")
+# Words that introduce the comparator's figure: "(3.0%) compared to placebo (1.8%)", "7.5% vs 5.7%".
+_COMPARATOR = re.compile(
+    r"\b(?:placebo|control (?:group|arm|patients|subjects)|controls|comparator|compared (?:to|with)|versus|vs\.?|"
+    r"relative to)(?!\w)",
+    re.IGNORECASE,
+)
+# A list of this many same-kind numbers is an enumeration: one entry of it is trivia, not a finding.
+_ENUMERATION = 7
+
+
+def is_comparator(sentence: str, fact: Fact, facts: Sequence[Fact]) -> bool:
+    """Is the fact the comparator's figure: a later number of the same kind after "placebo", "versus", ...?
+
+    In "OZEMPIC (3.0%) compared to placebo (1.8%)" the finding is 3.0%; asking for 1.8% (or
+    changing it in a false statement) tests the control arm, which an MSL is not asked about.
+    """
+    earlier = [f for f in facts if f.signature == fact.signature and f.end <= fact.start]
+    return any(_COMPARATOR.search(sentence[f.end : fact.start]) for f in earlier)
+
+
+def is_arm_label(sentence: str, fact: Fact, section_kind: str = "body") -> bool:
+    """A dose that only says which arm or condition a result belongs to.
+
+    Where a section reports results (and wherever a rate follows the dose straight away) the rate
+    is the finding; asking for the dose, or changing it, asks which arm it was, and a neighbouring
+    dose would often have shown an effect too ("an effect was seen with 5 mg": 6 mg as well).
+    """
+    if fact.kind != "dose":
+        return False
+    return section_kind in _RESULT_SECTIONS or bool(_RATE_AFTER.match(sentence[fact.end :]))
+
+
+def askable(sentence: str, fact: Fact, facts: Sequence[Fact], section_kind: str = "body") -> bool:
+    """May the fact be the gap, or the fact a false statement changes?"""
+    return not (
+        is_incidental(sentence, fact)
+        or is_arm_label(sentence, fact, section_kind)
+        or is_comparator(sentence, fact, facts)
+    )
+
+
+def is_enumeration(facts: Sequence[Fact]) -> bool:
+    """Many numbers of one kind and unit in a passage: a list of rates, not one finding."""
+    counts = Counter(f.signature for f in facts if f.number)
+    return bool(counts) and max(counts.values()) >= _ENUMERATION
+
+
+def keeps_order(fact: Fact, other: Fact, facts: Sequence[Fact]) -> bool:
+    """Swapping ``fact`` for ``other`` keeps its order against the passage's other numbers of the same unit.
+
+    "after 4 weeks on the 0.5 mg dosage, increase to 1 mg" must not become "on 1.5 mg ... increase
+    to 1 mg": an increase to a lower dose gives the false statement away.
+    """
+    if fact.value is None or other.value is None:
+        return True
+    for f in facts:
+        if f is fact or f.signature != fact.signature or f.value is None or f.value == fact.value:
+            continue
+        if (fact.value < f.value) != (other.value < f.value) or other.value == f.value:
+            return False
+    return True
 
 
 class FactPool:
@@ -430,6 +509,12 @@ class ItemGenerator:
                 pages[norm(sentence)].add((chunk.version_id, chunk.page))
         # Disclaimers and running footers recur on many pages; they are never worth a question.
         self.boilerplate = {s for s, where in pages.items() if len(where) >= 3}
+        self.listed = ListedEntries(c.product for c in corpus)
+        for chunk in corpus:
+            for sentence in sentences(chunk.text):
+                self.listed.add_sentence(chunk.document_id, sentence)
+            for entry, _unit, _shape in self._entries(chunk):
+                self.listed.add(entry)
 
     def generate(
         self,
@@ -445,6 +530,7 @@ class ItemGenerator:
         have an item: a rerun then counts those sentences as duplicates instead of asking about
         them again in another form.
         """
+        chunks = list(chunks)
         asked = asked or set()
         rng = random.Random(self.config.seed if seed is None else seed)
         ctx = CheckContext(
@@ -494,7 +580,70 @@ class ItemGenerator:
                     per_section[section] += 1
                     facts_asked[chunk.document_id].append((self._fact_keys(unit), _words(unit)))
                     break
+        self._listed_items(chunks, report, ctx, rng, asked, {norm(i.passage) for i in report.items})
         return report
+
+    def _entries(self, chunk: SourceChunk) -> list[tuple[Entry, str, str]]:
+        """Contraindications and indications a chunk lists, with the unit stating each and its shape."""
+        if chunk.section_kind not in LISTED_KINDS or not chunk.product or chunk.product.lower() == "none":
+            return []
+        lead_ins = self._lead_ins(chunk)
+        out = []
+        for text, shape in self._units(chunk):
+            lead_in = next((li for item, li in lead_ins.items() if text == f"{li} {item}"), None)
+            entry = entry_of(text, shape, chunk.section_kind, lead_in)
+            if entry is not None:
+                out.append((Entry(chunk.document_id, chunk.product, chunk.section_kind, entry), text, shape))
+        return out
+
+    def _listed_items(
+        self,
+        chunks: Iterable[SourceChunk],
+        report: GenerationReport,
+        ctx: CheckContext,
+        rng: random.Random,
+        asked: set[str],
+        kept: set[str],
+    ) -> None:
+        """One item per listed contraindication or indication whose passage has no item yet."""
+        per_kind: Counter[tuple[str, str]] = Counter()
+        for chunk in chunks:
+            for entry, unit, shape in self._entries(chunk):
+                key = norm(unit)
+                if per_kind[(entry.document_id, entry.kind)] >= MOST_PER_KIND:
+                    break
+                if key in kept or self.listed.names_a_product(entry.text):
+                    # "hypersensitivity to VANTORIN": the only option naming the product gives itself away.
+                    continue
+                kept.add(key)
+                if key in asked:
+                    report.record(ItemType.mcq, "duplicate", chunk.document_id)
+                    continue
+                distractors = self.listed.borrowed(entry)
+                # The best-worded few in a seeded random order, then the rest.
+                head = min(len(distractors), self.config.mcq_options + 1)
+                order = rng.sample(range(head), head) + list(range(head, len(distractors)))
+                source = {**chunk.source_fields(), "shape": shape}
+                item = listed_item(
+                    entry, unit, distractors, source, order or [rng.randrange(4)], self.config.mcq_options
+                )
+                if item is None:
+                    report.record(ItemType.mcq, "too_few_distractors", chunk.document_id)
+                    continue
+                reason = run_checks(item, ctx)
+                report.record(item.type, reason, chunk.document_id)
+                if reason is None:
+                    report.items.append(item)
+                    per_kind[(entry.document_id, entry.kind)] += 1
+
+    @staticmethod
+    def _lead_ins(chunk: SourceChunk) -> dict[str, str]:
+        lead_ins: dict[str, str] = {}
+        for _text, shape, parts in units(chunk):  # type: ignore[arg-type]
+            if shape == "list" and parts and parts[0].rstrip().endswith(":"):
+                for item in parts[1:]:
+                    lead_ins.setdefault(item, parts[0])
+        return lead_ins
 
     def plan(self, chunks: Iterable[SourceChunk]) -> list[tuple[SourceChunk, str, str, list[Fact]]]:
         """Candidate units in the order they are asked about: the blueprint (see the module docstring).
@@ -534,11 +683,7 @@ class ItemGenerator:
         out: their extracted text has one cell per line, so a row is not reliably a row.
         """
         all_units = units(chunk)  # type: ignore[arg-type]
-        lead_ins: dict[str, str] = {}
-        for _text, shape, parts in all_units:
-            if shape == "list" and parts and parts[0].rstrip().endswith(":"):
-                for item in parts[1:]:
-                    lead_ins.setdefault(item, parts[0])
+        lead_ins = ItemGenerator._lead_ins(chunk)
         out = []
         for text, shape, parts in all_units:
             if shape == "row":
@@ -568,12 +713,15 @@ class ItemGenerator:
     def _gap_facts(self, sentence: str, chunk: SourceChunk) -> list[Fact]:
         """Facts worth asking about, best first: stated once in the sentence, not the product's own name."""
         product = self.lexicon.canonical(chunk.product) if chunk.product else ""
+        every = self.lexicon.facts(sentence)
+        if is_enumeration(every):
+            return []
         facts = [
             f
-            for f in self.lexicon.facts(sentence)
+            for f in every
             if len(re.findall(re.escape(f.text), sentence)) == 1
             and not (f.kind == "drug" and self.lexicon.canonical(f.text) == product)
-            and not is_incidental(sentence, f)
+            and askable(sentence, f, every, chunk.section_kind)
         ]
         return sorted(facts, key=lambda f: (gap_priority(f, chunk.section_kind), f.start))
 
@@ -622,18 +770,24 @@ class ItemGenerator:
     def _true_false(self, sentence: str, facts: list[Fact], source: dict[str, object], rng: random.Random) -> DraftItem:
         if rng.random() < 0.5:
             # Swap any fact, including the product's own name: "ustekinumab" for "lumeracept" is a fair test.
+            every = self.lexicon.facts(sentence)
+            section_kind = str(source.get("section_kind", "body"))
             swappable = [
                 f
-                for f in self.lexicon.facts(sentence)
+                for f in every
                 if len(re.findall(re.escape(f.text), sentence)) == 1
                 and not is_threshold(sentence, f)
-                and not is_incidental(sentence, f)
+                and askable(sentence, f, every, section_kind)
                 and f.kind != "ratio"  # "30:1" has no neighbours that make a meaningful false ratio
             ]
             rng.shuffle(swappable)
             for fact in swappable:
                 product = str(source.get("product", ""))
-                alternatives = [a for a in self.pool.alternatives(fact, sentence, product) if _far_enough(fact, a)]
+                alternatives = [
+                    a
+                    for a in self.pool.alternatives(fact, sentence, product)
+                    if _far_enough(fact, a) and keeps_order(fact, a, every)
+                ]
                 if not alternatives:
                     continue
                 pick = rng.choice(alternatives[:3] if fact.kind in NUMERIC_KINDS else alternatives)
