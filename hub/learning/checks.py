@@ -39,7 +39,7 @@ Check = Callable[[DraftItem, "CheckContext"], str | None]
 # A capitalised function word mid-sentence, straight after a word: "Subgroups The benefit ...".
 _GLUED_HEADING = re.compile(
     r"^(?:\S+ ){0,5}?[A-Za-z][\w-]* (?:The|We|Of|Among|At|In|A|An|This|These|All|For|If|When|Do|Use|Initiate|"
-    r"Administer|Monitor|Consider|Avoid|Discontinue|Reduce|Take|Inject)\s"
+    r"Administer|Monitor|Consider|Avoid|Discontinue|Reduce|Take|Inject|Other)\s"
 )
 # "after 4 weeks on the: 0.5 mg dosage": a colon straight after a function word is a heading's remains.
 _HEADING_COLON = re.compile(r"\b(?:the|a|an|of|to|on|with|and|or|in|for|at|by|from):\s", re.IGNORECASE)

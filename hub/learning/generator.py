@@ -116,7 +116,7 @@ _THRESHOLD_BEFORE = re.compile(
     r"(?:[≥≤<>]=?|\bat least|\bat most|\b(?:more|greater|less|fewer) than(?: or equal to)?|\bup to|"
     r"\bno more than|\bexceed(?:s|ing)?|\babove|\bbelow|\bover|\bunder|\bminimum of|\bmaximum of|"
     r"\bolder than|\byounger than|\blonger than|\bshorter than|\bwithin|\bas (?:low|little|early|high|long) as|"
-    r"\blowest|\bhighest)\s*$",
+    r"\blowest|\bhighest|\bearlier than|\blater than|\bsooner than)\s*$",
     re.IGNORECASE,
 )
 _THRESHOLD_AFTER = re.compile(
@@ -142,9 +142,18 @@ _NOT_MSL = re.compile(
     r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b|"
     # Trial design and definitions: how events were defined or counted, who was randomised to what.
     r"\b(?:was|were|is|are) defined as\b|\b(?:was|were) counted\b|\bNCT\d+|\b(?:were|was) randomi[sz]ed\b|"
-    r"\bat randomi[sz]ation\b|\bN\s?=\s?\d|\bbackground (?:therapy|medication)\b|"
+    r"\bat randomi[sz]ation\b|\bN\s?=\s?\d|\bbackground (?:therapy|medication)\b|\brandomi[sz]ed to\b|"
+    r"\bbaseline (?:mean|median)\b|\b(?:mean|median) baseline\b|^Baseline\b|\bwere followed for\b|"
+    r"\b(?:was|were) measured\b|\bat (?:the )?start of the (?:trial|study)\b|\bto be randomi[sz]ed\b|"
+    r"\benter(?:ed)? the (?:study|trial)\b|\b(?:inclusion|exclusion|eligibility) criteria\b|\beligible\b|"
+    r"\b(?:safety|efficacy) of \S+ (?:has been|was) evaluated\b|\b(?:study|studies|trials?) compared\b|"
+    r"\b(?:was|is) an? (?:[\w-]+,? ){0,4}(?:randomi[sz]ed|multicent(?:er|re)|placebo-controlled)\b|"
+    r"\bcompleted the (?:trial|study)\b|\bvital status\b|"
+    r"\bpatients received\b|\b(?:hydrochloride|monohydrate|sodium salt|free base)\b|"
     # The document itself says the finding does not matter clinically.
-    r"\b(?:rarely|not|seldom) (?:of )?clinical(?:ly)? "
+    r"\breference (?:subject|profile)\b|\btimes the (?:maximum )?(?:recommended )?(?:human|clinical)\b|"
+    r"\bbased on (?:body surface area|BSA)\b|"
+    r"\b(?:rarely|not|no|seldom) (?:of )?clinical(?:ly)? "
     r"(?:importance|important|significant|significance|relevant|meaningful)\b",
     re.IGNORECASE,
 )
@@ -343,12 +352,25 @@ def is_incidental(sentence: str, fact: Fact) -> bool:
         return True
     if fact.kind == "percent" and _SOLUTION_AFTER.match(after):
         return True
+    if _LISTING_CUTOFF.search(before):
+        return True  # "Common adverse reactions (>=1%) were ...": the cut-off of a list, not a finding
+    if _RESTATED_AFTER.match(after):
+        return True  # "at least 2 days (>48 hours)", "13.7% (46/335)": the bracket gives the gap away
+    if fact.kind == "measure" and re.search(r"\bweigh\w*\s*$", before):
+        return True  # "in a child weighing 30 kg": the weight says whom the figure is for
     return bool(_RANGE_END.search(before) or _RANGE_START.match(after))
 
 
 # "5% dextrose", "0.9% sodium chloride": the percent names a solution, it is not a finding.
 _SOLUTION_AFTER = re.compile(
     r"^\s*(?:w/v|w/w|dextrose|glucose|saline|sodium|potassium|ethanol|alcohol|lidocaine|solution)\b", re.IGNORECASE
+)
+# "(>=1%)", "(events 2% greater on X than on placebo)": the bracketed cut-off that decides what a list holds.
+_LISTING_CUTOFF = re.compile(r"\(\s*(?:events\s+|incidence\s+)?(?:[\u2265>]=?\s*)?$", re.IGNORECASE)
+# A bracket right after the fact that restates it in other units or as counts.
+# ("2 days (>48 hours)", "7.5% (25/335)"); "80 mg (2 mL)" is left alone: the volume does not give the dose.
+_RESTATED_AFTER = re.compile(
+    r"^\s*\(\s*(?:[<>\u2264\u2265]=?\s*\d|\d+\s*/\s*\d+\s*\)|[\d.]+\s*(?:minutes?|hours?|days?|weeks?|months?|years?)\s*\))"
 )
 # "(0.5 mg 0.4%, 1 mg 0.8%)": a dose right before a rate names the arm the rate belongs to.
 _RATE_AFTER = re.compile(r"^\s*[:,=]?\s*\(?\s*\d+(?:\.\d+)?\s?%")
@@ -384,12 +406,28 @@ def is_arm_label(sentence: str, fact: Fact, section_kind: str = "body") -> bool:
     return section_kind in _RESULT_SECTIONS or bool(_RATE_AFTER.match(sentence[fact.end :]))
 
 
+# A trial's length: "in a 2-year trial", "treated for 40 weeks", "from baseline to week 30".
+_TRIAL_WORDS = re.compile(r"\b(?:trials?|stud(?:y|ies)|randomi[sz]ed|from baseline)\b", re.IGNORECASE)
+
+
+def is_trial_length(sentence: str, fact: Fact) -> bool:
+    """A duration or time point in weeks, months or years in a sentence about a trial: how long it ran.
+
+    The finding is the effect, not the week it was measured at; changing "2-year trial" to
+    "4-year trial" in a false statement tests the study design.
+    """
+    if fact.kind not in ("duration", "timepoint") or fact.unit not in ("week", "month", "year"):
+        return False
+    return bool(_TRIAL_WORDS.search(sentence))
+
+
 def askable(sentence: str, fact: Fact, facts: Sequence[Fact], section_kind: str = "body") -> bool:
     """May the fact be the gap, or the fact a false statement changes?"""
     return not (
         is_incidental(sentence, fact)
         or is_arm_label(sentence, fact, section_kind)
         or is_comparator(sentence, fact, facts)
+        or is_trial_length(sentence, fact)
     )
 
 

@@ -12,7 +12,7 @@ must know. Here each such entry becomes:
 A borrowed entry is used only when it cannot also be true for this product: it names no product
 of the corpus (a "hypersensitivity to semaglutide" option gives itself away, and "hypersensitivity
 to X" may be true of X), and no sentence of this document holds most of its words (a label that
-mentions angioedema anywhere does not get "angioedema" as a wrong answer).
+warns about "hereditary or idiopathic angioedema" does not get that entry as a wrong answer).
 """
 
 from __future__ import annotations

@@ -1,0 +1,209 @@
+"""Generation rules added after judging real-document samples: one test per rule, on passages written here."""
+
+from __future__ import annotations
+
+from hub.learning.checks import sentence_problem
+from hub.learning.config import LearningConfig
+from hub.learning.facts import Lexicon
+from hub.learning.generator import (
+    ItemGenerator,
+    SourceChunk,
+    askable,
+    is_comparator,
+    is_incidental,
+    is_threshold,
+    keeps_order,
+)
+from hub.learning.items import FALSE, ItemType
+from tests.learning.test_blueprint import generate
+
+
+def _facts(sentence: str):
+    return Lexicon().facts(sentence)
+
+
+def _fact(sentence: str, text: str):
+    return next(f for f in _facts(sentence) if f.text == text)
+
+
+def test_the_comparator_figure_is_never_the_gap_nor_changed() -> None:
+    text = "Retinopathy complications occurred in 3.0% of patients on Vantorin compared to placebo (1.8%)."
+    facts = _facts(text)
+    assert is_comparator(text, _fact(text, "1.8%"), facts)
+    assert not is_comparator(text, _fact(text, "3.0%"), facts)
+    versus = "Headache was reported in 5.7% versus 1.9% of patients on placebo."
+    assert is_comparator(versus, _fact(versus, "1.9%"), _facts(versus))
+    report = generate([chunk_(text, "warnings")], items_per_chunk=3)
+    assert report.items
+    for item in report.items:
+        asked = item.original if item.type == ItemType.true_false else item.answer
+        assert asked != "1.8%"
+
+
+def test_a_dose_that_names_the_arm_is_never_the_gap() -> None:
+    arm = "Severe nausea was reported with Vantorin (40 mg 0.4%, 80 mg 0.8%) in the pooled trials."
+    assert not askable(arm, _fact(arm, "40 mg"), _facts(arm), "warnings")
+    assert askable(arm, _fact(arm, "0.4%"), _facts(arm), "warnings")
+    result = "An antihypertensive effect of Vantorin was seen with 5 mg in some patients after 2 hours."
+    # In a results section the dose only says which arm it was; a neighbouring dose works too.
+    assert not askable(result, _fact(result, "5 mg"), _facts(result), "clinical_studies")
+    assert askable(result, _fact(result, "5 mg"), _facts(result), "dosage")
+
+
+def test_a_false_statement_keeps_the_order_of_the_passages_numbers() -> None:
+    text = "After 4 weeks on the 0.5 mg dosage, increase the dosage to 1 mg once weekly."
+    facts = _facts(text)
+    low, high = _fact(text, "0.5 mg"), _fact(text, "1 mg")
+    assert not keeps_order(low, _fact("Use 1.5 mg once weekly.", "1.5 mg"), facts)  # an "increase" to a lower dose
+    assert keeps_order(low, _fact("Use 0.25 mg once weekly.", "0.25 mg"), facts)
+    assert not keeps_order(high, _fact("Use 0.25 mg once weekly.", "0.25 mg"), facts)
+    report = generate([chunk_(text, "dosage")], items_per_chunk=3, seed=3)
+    for seed in range(8):
+        report = generate([chunk_(text, "dosage")], seed=seed)
+        for item in report.items:
+            if item.type == ItemType.true_false and item.answer == FALSE and item.original == "0.5 mg":
+                assert float(item.altered.split()[0]) < 1
+
+
+def test_footnotes_and_heading_remains_are_not_sentences() -> None:
+    assert sentence_problem("3 Sustained was defined as two measurements at least 28 days apart.") == "footnote"
+    assert sentence_problem("* Includes nausea, vomiting and abdominal pain reported by 5% of patients.") is not None
+    glued = "If more control is needed after at least 4 weeks on the: 0.5 mg dosage, increase to 1 mg."
+    assert sentence_problem(glued) == "heading_glued"
+    imperative = "Use with diuretics in adults If blood pressure is not controlled, add 12.5 mg of a diuretic."
+    assert sentence_problem(imperative) == "heading_glued"
+    assert sentence_problem("The recommended dose of Vantorin is 80 mg once daily with food.") is None
+
+
+def test_trial_design_and_definitions_are_never_asked() -> None:
+    text = (
+        "Bleeding events were counted once per subject during treatment or within 2 days of stopping.\n"
+        "Sustained response was defined as two visits at least 28 days apart in 40% of patients.\n"
+        "Patients were randomized to Vantorin 80 mg or placebo in a 56-week trial (NCT01234567).\n"
+        "At randomization, 53.3% of patients were treated with metformin.\n"
+        "Median baseline HbA1c was 8.1% in the Vantorin arm.\n"
+        "Small decreases in hemoglobin (mean 0.4 g) were rarely of clinical importance in 12% of patients."
+    )
+    assert generate([chunk_(text, "clinical_studies")]).items == []
+
+
+def test_a_solution_strength_a_restated_figure_and_a_listing_cut_off_are_never_the_gap() -> None:
+    solution = "Tablets may be crushed and suspended in water, 5% dextrose in water, or apple juice before use."
+    assert is_incidental(solution, _fact(solution, "5%"))
+    restated = "The time between two doses must be at least 2 days (>48 hours) for every patient."
+    assert is_incidental(restated, _fact(restated, "2 days"))
+    counted = "Serious reactions occurred in 7.5% (25/335) of patients given Vantorin."
+    assert is_incidental(counted, _fact(counted, "7.5%"))
+    listing = "Common adverse reactions (≥1%) were gingival bleeding and epistaxis."
+    assert is_incidental(listing, _fact(listing, "1%"))
+    weight = "Clearance in a child weighing 30 kg is 10 L/h."
+    assert is_incidental(weight, _fact(weight, "30 kg"))
+    assert not is_incidental(counted, _fact("Nausea occurred in 7.5% of patients.", "7.5%"))
+
+
+def test_earlier_than_is_a_threshold() -> None:
+    text = "Catheters should not be removed earlier than 24 hours after the last dose of Vantorin."
+    assert is_threshold(text, _fact(text, "24 hours"))
+
+
+def test_an_enumeration_of_rates_gives_no_gap_item() -> None:
+    text = (
+        "Other adverse reactions were diarrhea 4.8%, vomiting 4.8%, abdominal pain 3.3%, dyspepsia 2.7%, "
+        "nausea 2.6%, fever 2.1%, asthma 1.8% and rash 1.7%."
+    )
+    assert generate([chunk_(text, "adverse_reactions")]).items == []
+
+
+def _label(i: int, text: str, kind: str, doc: str, product: str) -> SourceChunk:
+    return SourceChunk(
+        f"{doc}-{i}", text, i + 1, kind, doc, f"{product} PI", f"{doc}-v1", "1", "label", product, "page", "text", kind
+    )
+
+
+def _labels() -> list[SourceChunk]:
+    return [
+        _label(
+            0,
+            "VANTORIN is contraindicated in patients with:\n• active pathological bleeding [see Warnings (5.2)]\n"
+            "• severe hypersensitivity reaction to VANTORIN",
+            "contraindications",
+            "d1",
+            "Vantorin",
+        ),
+        _label(1, "Patients with hereditary or idiopathic angioedema may have attacks.", "warnings", "d1", "Vantorin"),
+        _label(
+            0,
+            "Cardolin tablets are contraindicated in patients with:\n• hereditary or idiopathic angioedema\n"
+            "• a history of pancreatitis while on treatment",
+            "contraindications",
+            "d2",
+            "Cardolin",
+        ),
+        _label(
+            0,
+            "GLUCARA is contraindicated in patients with:\n• a personal history of medullary thyroid carcinoma\n"
+            "• multiple endocrine neoplasia syndrome type 2",
+            "contraindications",
+            "d3",
+            "Glucara",
+        ),
+        _label(
+            0,
+            "Fluxacin is contraindicated in persons with myasthenia gravis on ventilation.",
+            "contraindications",
+            "d4",
+            "Fluxacin",
+        ),
+    ]
+
+
+def test_contraindications_give_items_with_distractors_from_other_products_that_are_not_true_here() -> None:
+    corpus = _labels()
+    report = ItemGenerator(corpus, LearningConfig()).generate(corpus)
+    vantorin = [i for i in report.items if i.source["document_id"] == "d1"]
+    assert len(vantorin) == 1, "the entry naming the product is not asked: it would give itself away"
+    item = vantorin[0]
+    assert item.type == ItemType.mcq and item.answer == "active pathological bleeding"
+    assert item.source["topic"] == "Contraindications"
+    wrong = set(item.options) - {item.answer}
+    assert len(wrong) == 3
+    # Vantorin's warnings speak of hereditary or idiopathic angioedema: as an option it could be true, so never used.
+    assert "hereditary or idiopathic angioedema" not in wrong
+    # Another product's contraindication that names a product is never borrowed either.
+    assert all("VANTORIN" not in o.upper() for o in wrong)
+    # Every distractor is a contraindication of another product.
+    others = {
+        "a history of pancreatitis while on treatment",
+        "a personal history of medullary thyroid carcinoma",
+        "multiple endocrine neoplasia syndrome type 2",
+        "myasthenia gravis on ventilation",
+    }
+    assert wrong <= others
+    cardolin = [i for i in report.items if i.source["document_id"] == "d2"]
+    assert {i.answer for i in cardolin if i.type == ItemType.mcq} <= {
+        "hereditary or idiopathic angioedema",
+        "a history of pancreatitis while on treatment",
+    }
+    for i in cardolin:
+        assert "a history of pancreatitis while on treatment" not in set(i.options) - {i.answer}
+
+
+def test_a_listed_entry_with_one_usable_distractor_becomes_a_false_statement() -> None:
+    corpus = _labels()[:2] + [
+        _label(
+            0,
+            "Fluxacin is contraindicated in persons with myasthenia gravis on ventilation.",
+            "contraindications",
+            "d4",
+            "Fluxacin",
+        )
+    ]
+    report = ItemGenerator(corpus, LearningConfig()).generate(corpus)
+    item = next(i for i in report.items if i.source["document_id"] == "d1")
+    assert item.type == ItemType.true_false and item.answer == FALSE
+    assert item.original == "active pathological bleeding" and item.altered == "myasthenia gravis on ventilation"
+    assert "myasthenia gravis on ventilation" in item.stem
+
+
+def chunk_(text: str, section_kind: str) -> SourceChunk:
+    return _label(0, text, section_kind, "doc1", "Vantorin")
