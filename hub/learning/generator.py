@@ -150,9 +150,10 @@ _NOT_MSL = re.compile(
     r"\b(?:was|is) an? (?:[\w-]+,? ){0,4}(?:randomi[sz]ed|multicent(?:er|re)|placebo-controlled)\b|"
     r"\bcompleted the (?:trial|study)\b|\bvital status\b|"
     r"\bpatients received\b|\b(?:hydrochloride|monohydrate|sodium salt|free base)\b|"
-    # The document itself says the finding does not matter clinically.
+    # PK reference profiles and animal exposure multiples.
     r"\breference (?:subject|profile)\b|\btimes the (?:maximum )?(?:recommended )?(?:human|clinical)\b|"
     r"\bbased on (?:body surface area|BSA)\b|"
+    # The document itself says the finding does not matter clinically.
     r"\b(?:rarely|not|no|seldom) (?:of )?clinical(?:ly)? "
     r"(?:importance|important|significant|significance|relevant|meaningful)\b",
     re.IGNORECASE,
