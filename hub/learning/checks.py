@@ -152,16 +152,25 @@ def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
 def check_answer_in_passage(item: DraftItem, ctx: CheckContext) -> str | None:
     if item.type == ItemType.true_false:
         if item.answer == TRUE:
-            return None if norm(item.stem) == norm(item.passage) else "answer_not_in_passage"
+            if norm(item.stem) == norm(item.passage):
+                return None
+            # A reworded true statement (a reviewer's edit) must state exactly the passage's facts.
+            stated, source = _fact_texts(ctx.lexicon, item.stem), _fact_texts(ctx.lexicon, item.passage)
+            return None if stated and stated == source else "answer_not_in_passage"
         ok = (
             bool(item.original)
             and bool(item.altered)
             and contains_phrase(item.passage, item.original)
             and not contains_phrase(item.passage, item.altered)
             and contains_phrase(item.stem, item.altered)
+            and not contains_phrase(item.stem, item.original)
         )
         return None if ok else "false_not_altered"
     return None if contains_phrase(item.passage, item.answer) else "answer_not_in_passage"
+
+
+def _fact_texts(lexicon: Lexicon, text: str) -> set[str]:
+    return {norm(f.text) for f in lexicon.facts(text)}
 
 
 def check_options(item: DraftItem, ctx: CheckContext) -> str | None:
