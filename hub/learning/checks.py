@@ -46,7 +46,7 @@ _HEADING_COLON = re.compile(r"\b(?:the|a|an|of|to|on|with|and|or|in|for|at|by|fr
 # "3 Sustained was defined ...", "* Includes ...": a table footnote, marker first.
 _FOOTNOTE = re.compile(r"^(?:\d{1,2}\s+[A-Z][a-z]|[*\u2020\u2021\u00a7\u00b6#]\s*[A-Za-z])")
 # A full stop inside the passage followed by a capital: two sentences the splitter kept together.
-_TWO_SENTENCES = re.compile(r"(?:[a-z%)]{2}|\d)\.\s+[A-Z][a-z]")
+_TWO_SENTENCES = re.compile(r"(?:[a-z%)]{2}|\d)\.\s+[A-Z][a-z]|[a-z]\.\d{1,2}\s+[A-Z][a-z]")
 # "Randomization and Interventions Patients were ...": a two-part heading, then the sentence.
 _GLUED_PAIR_HEADING = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+)? and [A-Z][a-z]+ [A-Z][\w-]+ [a-z]")
 # "No. LUMERZA is given ...": an FAQ answer whose meaning needs the question it answers.
@@ -129,7 +129,7 @@ def bullet_problem(text: str, min_words: int = 4, max_words: int = 60) -> str | 
 
 # "These adverse reactions ...", "Therefore, monitor ...": the sentence leans on the one before it.
 _NEEDS_CONTEXT = re.compile(
-    r"^(?:These|This|Those|Such|Therefore|Thus|Conversely|However|Similarly|Likewise|In this|In these|"
+    r"^(?:These|This|Those|Such|Therefore|Thus|Conversely|However|Similarly|Likewise|In this|In these|It|They|"
     r"In the same|In that|In both|In the other|In addition)\b"
 )
 

@@ -148,7 +148,11 @@ _NOT_MSL = re.compile(
     r"\benter(?:ed)? the (?:study|trial)\b|\b(?:inclusion|exclusion|eligibility) criteria\b|\beligible\b|"
     r"\b(?:safety|efficacy) of \S+ (?:has been|was) evaluated\b|\b(?:study|studies|trials?) compared\b|"
     r"\b(?:was|is) an? (?:[\w-]+,? ){0,4}(?:randomi[sz]ed|multicent(?:er|re)|placebo-controlled)\b|"
-    r"\bcompleted the (?:trial|study)\b|\bvital status\b|"
+    r"\bcompleted the (?:trial|study)\b|\bvital status\b|\bprimary (?:efficacy )?endpoint (?:was|is)\b|"
+    r"\b(?:mean|median) (?:duration of (?:[\w-]+ ){1,4}|(?:BMI|body weight|weight|eGFR) )(?:was|of)\b|"
+    r"\bincluded in (?:this|the) (?:total|analysis|population)\b|"
+    # A guidance's own boilerplate about commenting on it.
+    r"\bcomments and suggestions\b|\bsubmit (?:electronic|written) comments\b|\bFederal Register\b|"
     r"\bpatients received\b|\b(?:hydrochloride|monohydrate|sodium salt|free base)\b|"
     # PK reference profiles and animal exposure multiples.
     r"\breference (?:subject|profile)\b|\btimes the (?:maximum )?(?:recommended )?(?:human|clinical)\b|"
@@ -353,6 +357,10 @@ def is_incidental(sentence: str, fact: Fact) -> bool:
         return True
     if fact.kind == "percent" and _SOLUTION_AFTER.match(after):
         return True
+    if fact.kind == "count" and fact.unit in _TRIAL_NOUNS:
+        return True  # how many took part says nothing an MSL is asked about
+    if fact.kind == "duration" and "-" in fact.text:
+        return True  # "24-hour glucagon", "12-week trial": a descriptor of something else
     if _LISTING_CUTOFF.search(before):
         return True  # "Common adverse reactions (>=1%) were ...": the cut-off of a list, not a finding
     if _RESTATED_AFTER.match(after):
@@ -381,18 +389,45 @@ _COMPARATOR = re.compile(
     r"relative to)(?!\w)",
     re.IGNORECASE,
 )
+# "... and 11% in the comparison group": the comparator named right after its figure.
+_COMPARATOR_AFTER = re.compile(
+    r"^[^.;\d]{0,40}?\b(?:placebo|comparison|comparator|control)(?: group| arm| patients)?\b", re.IGNORECASE
+)
+# Counts of trial participants are trial sizes, not findings ("a study of 959 patients").
+_TRIAL_NOUNS = frozenset(
+    {
+        "patients",
+        "subjects",
+        "adults",
+        "participants",
+        "women",
+        "men",
+        "children",
+        "sites",
+        "centres",
+        "centers",
+        "countries",
+        "trials",
+        "studies",
+    }
+)
 # A list of this many same-kind numbers is an enumeration: one entry of it is trivia, not a finding.
 _ENUMERATION = 7
 
 
 def is_comparator(sentence: str, fact: Fact, facts: Sequence[Fact]) -> bool:
-    """Is the fact the comparator's figure: a later number of the same kind after "placebo", "versus", ...?
+    """Is the fact the comparator's figure: a later number of the same kind after "placebo", "versus", ...,
+    or followed by "in the comparison group"?
 
     In "OZEMPIC (3.0%) compared to placebo (1.8%)" the finding is 3.0%; asking for 1.8% (or
     changing it in a false statement) tests the control arm, which an MSL is not asked about.
     """
     earlier = [f for f in facts if f.signature == fact.signature and f.end <= fact.start]
-    return any(_COMPARATOR.search(sentence[f.end : fact.start]) for f in earlier)
+    if not earlier:
+        return False
+    return any(_COMPARATOR.search(sentence[f.end : fact.start]) for f in earlier) or bool(
+        _COMPARATOR_AFTER.match(sentence[fact.end :])
+    )
 
 
 def is_arm_label(sentence: str, fact: Fact, section_kind: str = "body") -> bool:

@@ -207,3 +207,24 @@ def test_a_listed_entry_with_one_usable_distractor_becomes_a_false_statement() -
 
 def chunk_(text: str, section_kind: str) -> SourceChunk:
     return _label(0, text, section_kind, "doc1", "Vantorin")
+
+
+def test_comparator_named_after_its_figure_trial_sizes_and_hyphenated_descriptors() -> None:
+    arms = "Arthralgia was reported in 10% of the patients on Vantorin and 11% in the comparison group."
+    assert is_comparator(arms, _fact(arms, "11%"), _facts(arms))
+    assert not is_comparator(arms, _fact(arms, "10%"), _facts(arms))
+    sized = "In a clinical trial with 959 patients treated with Vantorin, no new safety signals were seen."
+    assert is_incidental(sized, _fact(sized, "959 patients"))
+    described = "Vantorin reduced the mean 24-hour glucagon concentration by 12%."
+    assert is_incidental(described, _fact(described, "24-hour"))
+
+
+def test_demographics_pronoun_starts_and_guidance_boilerplate_are_never_asked() -> None:
+    text = (
+        "The mean duration of type 2 diabetes was 13 years, and the mean BMI was 32 kg/m2 at entry.\n"
+        "It is on CRAN and has been around for about 2 years in most sites.\n"
+        "Comments and suggestions regarding this draft should be submitted within 60 days of publication.\n"
+        "In all 3 studies, the primary endpoint was a composite of DVT, PE and death within 35 days."
+    )
+    assert generate([chunk_(text, "clinical_studies")]).items == []
+    assert sentence_problem("The FDA will file an NDA within 60 days of receipt.6 The FDA also decides.") is not None
