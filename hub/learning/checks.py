@@ -198,7 +198,7 @@ def check_no_leak(item: DraftItem, ctx: CheckContext) -> str | None:
 
 
 # Items whose options are listed entries (phrases), not typed facts: see hub.learning.listed.
-LISTED_FACT_KINDS = frozenset({"contraindication", "indication"})
+LISTED_FACT_KINDS = frozenset({"contraindication", "indication", "key message"})
 
 
 def check_distractors(item: DraftItem, ctx: CheckContext) -> str | None:

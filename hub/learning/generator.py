@@ -42,7 +42,16 @@ from hub.learning.checks import CheckContext, run_checks
 from hub.learning.config import LearningConfig
 from hub.learning.facts import NUMERIC_KINDS, Fact, Lexicon
 from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains_phrase, norm
-from hub.learning.listed import LISTED_KINDS, MOST_PER_KIND, Entry, ListedEntries, entry_of, listed_item
+from hub.learning.listed import (
+    KEY_MESSAGE,
+    LISTED_KINDS,
+    MOST_PER_KIND,
+    Entry,
+    ListedEntries,
+    entry_of,
+    key_message_of,
+    listed_item,
+)
 from ingest.sections import NOT_QUOTABLE, PATIENT_FACING
 from ingest.sentences import split_sentences
 
@@ -658,7 +667,15 @@ class ItemGenerator:
         return report
 
     def _entries(self, chunk: SourceChunk) -> list[tuple[Entry, str, str]]:
-        """Contraindications and indications a chunk lists, with the unit stating each and its shape."""
+        """Contraindications and indications a chunk lists (or a deck's key messages), with the unit and its shape."""
+        if chunk.page_unit == "slide" and chunk.section_kind in ("slide", "notes"):
+            # A deck's lines rarely hold a number; its key messages are asked against other decks' lines.
+            title = re.split(r"[:(]", chunk.title)[0].strip()
+            return [
+                (Entry(chunk.document_id, title, KEY_MESSAGE, message), text, "item")
+                for text, shape in self._units(chunk)
+                if shape != "row" and (message := key_message_of(text, chunk.title)) is not None
+            ]
         if chunk.section_kind not in LISTED_KINDS or not chunk.product or chunk.product.lower() == "none":
             return []
         lead_ins = self._lead_ins(chunk)

@@ -26,6 +26,10 @@ from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains
 
 # Section kind -> what its entries are called in a stem.
 LISTED_KINDS = {"contraindications": "contraindication", "indications": "indication"}
+# A slide deck's lines are its key messages: asked "which of these does the deck say?".
+KEY_MESSAGE = "key_message"
+KIND_LABELS = {**LISTED_KINDS, KEY_MESSAGE: "key message"}
+_KEY_MESSAGE_WORDS = (6, 30)
 # "X is contraindicated in patients with:" / "X is indicated:" -- a lead-in whose bullets are entries.
 _LEAD_IN = {
     "contraindications": re.compile(r"\bcontraindicated\b[^:]*:\s*$", re.IGNORECASE),
@@ -112,6 +116,39 @@ def entry_of(unit: str, shape: str, section_kind: str, lead_in: str | None) -> s
     return entry
 
 
+def key_message_of(unit: str, title: str = "") -> str | None:
+    """A slide or notes line that makes a statement (not a heading, link, label or housekeeping), or None.
+
+    A line that repeats a distinctive word of its deck's title ("PhUSE stands for ...") is left out:
+    as an option it would name its deck and give the answer away.
+    """
+    words = unit.split()
+    if not _KEY_MESSAGE_WORDS[0] <= len(words) <= _KEY_MESSAGE_WORDS[1] or unit.rstrip().endswith(":"):
+        return None
+    if re.search(r"https?://|www\.|@|\bet al\b", unit):
+        return None
+    # "We've installed everything for you": the talk's housekeeping, not its message.
+    if re.search(r"\b(?:we|we[’']\w+|you|your|our|us|I)\b", unit, re.IGNORECASE):
+        return None
+    if content_words(unit) & _title_words(title):
+        return None
+    # A statement, not a label ("Wiki Button: minutes, etc.") nor a fragment leaning on the slide before.
+    if ":" in unit or not unit.rstrip().endswith(".") or re.match(r"(?:It|They|This|These|Can|Also)\b", unit):
+        return None
+    # Title Case lines are headings ("Standard Analyses and Code Sharing Working Group Vision/Goals").
+    capitalised = sum(w[:1].isupper() for w in words[1:])
+    if capitalised > 0.4 * (len(words) - 1):
+        return None
+    return unit.strip()
+
+
+def _title_words(title: str) -> frozenset[str]:
+    """Distinctive title words: capitalised or mixed-case names ("PhUSE", "R/Pharma"), not ordinary words."""
+    return frozenset(
+        w.casefold() for w in re.findall(r"[A-Za-z][\w-]{3,}", title) if not w.islower() and not w.istitle()
+    )
+
+
 def content_words(text: str) -> frozenset[str]:
     """Words that carry meaning (4+ letters, not function words)."""
     return frozenset(w for w in re.findall(r"[a-z][a-z0-9-]{3,}", text.casefold()) if w not in _STOP)
@@ -155,6 +192,8 @@ class ListedEntries:
                 continue
             if self.names_a_product(other.text) or self.could_be_true(entry.document_id, other.text):
                 continue
+            if content_words(other.text) & _title_words(entry.product):
+                continue  # it names the asked deck: a wrong option that points at the right document
             out.append(other.text)
         first = entry.text.split()[0].casefold()
         return sorted(out, key=lambda t: (t.split()[0].casefold() != first, out.index(t)))
@@ -175,7 +214,7 @@ def listed_item(
     ordered = [distractors[i] for i in rng_pick if i < len(distractors)]
     ordered = [d for d in ordered if not contains_phrase(passage, d)]
     name = entry.product
-    label = LISTED_KINDS[entry.kind]
+    label = KIND_LABELS[entry.kind]
     article = "an" if label[0] in "aeiou" else "a"
     why = f'The label lists it: "{passage}"'
     if len(ordered) >= options - 1:
@@ -184,8 +223,11 @@ def listed_item(
         # Answer position from the same seeded order, so it is not always first.
         position = rng_pick[0] % options if rng_pick else 0
         opts.insert(position, opts.pop(0))
-        preposition = "to" if label == "contraindication" else "for"
-        stem = f"Which of these is listed as {article} {label} {preposition} {name}? {BLANK}"
+        if entry.kind == KEY_MESSAGE:
+            stem = f'Which of these is {article} {label} of "{name}"? {BLANK}'
+        else:
+            preposition = "to" if label == "contraindication" else "for"
+            stem = f"Which of these is listed as {article} {label} {preposition} {name}? {BLANK}"
         return DraftItem(
             ItemType.mcq,
             stem,
@@ -196,8 +238,8 @@ def listed_item(
             fact_kind=label,
             source=source,
         )
-    if not ordered:
-        return None
+    if not ordered or entry.kind == KEY_MESSAGE:
+        return None  # a deck's line swapped for another deck's says nothing on its own
     altered = ordered[0]
     start = passage.find(entry.text)
     if start < 0:

@@ -228,3 +228,44 @@ def test_demographics_pronoun_starts_and_guidance_boilerplate_are_never_asked() 
     )
     assert generate([chunk_(text, "clinical_studies")]).items == []
     assert sentence_problem("The FDA will file an NDA within 60 days of receipt.6 The FDA also decides.") is not None
+
+
+def _slide(i: int, text: str, doc: str, title: str) -> SourceChunk:
+    return SourceChunk(
+        f"{doc}-{i}", text, i + 1, "Slide", doc, title, f"{doc}-v1", "1", "slide_deck", "none", "slide", "text", "slide"
+    )
+
+
+def test_deck_key_messages_are_asked_against_other_decks_statements() -> None:
+    deck_a = [
+        _slide(0, "We have installed everything for you before the workshop starts.", "a", "OpenStat Workshop 2022"),
+        _slide(
+            1, "Shared analysis code reduces duplicated programming across sponsors.", "a", "OpenStat Workshop 2022"
+        ),
+        _slide(2, "Working Groups Button: overview of active projects and volunteers.", "a", "OpenStat Workshop 2022"),
+    ]
+    deck_b = [
+        _slide(n, text, "b", "CodeShare Update (webinar)")
+        for n, text in enumerate(
+            [
+                "Regulators reviewed the white papers on laboratory displays in detail.",
+                "Volunteer scriptathons produced reusable safety tables for integrated summaries.",
+                "Qualification guidelines describe how contributed scripts are tested before release.",
+                "OpenStat packages are maintained by a cross-company group of programmers.",
+            ]
+        )
+    ]
+    corpus = deck_a + deck_b
+    report = ItemGenerator(corpus, LearningConfig()).generate(corpus)
+    asked_a = [i for i in report.items if i.source["document_id"] == "a"]
+    assert len(asked_a) == 1
+    item = asked_a[0]
+    assert item.type == ItemType.mcq and item.fact_kind == "key message"
+    assert item.answer == "Shared analysis code reduces duplicated programming across sponsors."
+    assert item.stem.startswith('Which of these is a key message of "OpenStat Workshop 2022"?')
+    wrong = set(item.options) - {item.answer}
+    assert len(wrong) == 3 and all(o.endswith(".") for o in wrong)
+    # A line naming the asked deck ("OpenStat packages ...") would give the answer away: never an option.
+    assert not any("OpenStat" in o for o in wrong)
+    # Housekeeping ("We have installed ...") and labels ("... Button: ...") are never key messages.
+    assert all("installed" not in o and "Button" not in o for o in item.options)
