@@ -88,6 +88,8 @@ def sentence_problem(sentence: str, min_words: int = 6, max_words: int = 60) -> 
         return "not_a_sentence"
     if _FOOTNOTE.match(sentence):
         return "footnote"
+    if sentence.count("(") != sentence.count(")") or sentence.count("[") != sentence.count("]"):
+        return "not_a_sentence"  # extraction lost or glued a piece: "(100 to 120 mmHg)) during ..."
     if _looks_tabular(sentence, words):
         return "table_fragment"
     if _GLUED_HEADING.match(sentence) or _GLUED_PAIR_HEADING.match(sentence) or _HEADING_COLON.search(sentence):

@@ -159,7 +159,7 @@ _NOT_MSL = re.compile(
     r"\b(?:was|is) an? (?:[\w-]+,? ){0,4}(?:randomi[sz]ed|multicent(?:er|re)|placebo-controlled)\b|"
     r"\bcompleted the (?:trial|study)\b|\bvital status\b|\bprimary (?:efficacy )?endpoint (?:was|is)\b|"
     r"\b(?:mean|median) (?:duration of (?:[\w-]+ ){1,4}|(?:BMI|body weight|weight|eGFR) )(?:was|of)\b|"
-    r"\bincluded in (?:this|the) (?:total|analysis|population)\b|"
+    r"\bincluded in (?:this|the) (?:total|analysis|population)\b|\b(?:study|studies|trial) followed\b|"
     # A guidance's own boilerplate about commenting on it.
     r"\bcomments and suggestions\b|\bsubmit (?:electronic|written) comments\b|\bFederal Register\b|"
     r"\bpatients received\b|\b(?:hydrochloride|monohydrate|sodium salt|free base)\b|"
@@ -452,18 +452,20 @@ def is_arm_label(sentence: str, fact: Fact, section_kind: str = "body") -> bool:
 
 
 # A trial's length: "in a 2-year trial", "treated for 40 weeks", "from baseline to week 30".
+_TRIAL_SECTIONS = frozenset({"clinical_studies", "results", "abstract"})
 _TRIAL_WORDS = re.compile(r"\b(?:trials?|stud(?:y|ies)|randomi[sz]ed|from baseline)\b", re.IGNORECASE)
 
 
-def is_trial_length(sentence: str, fact: Fact) -> bool:
-    """A duration or time point in weeks, months or years in a sentence about a trial: how long it ran.
+def is_trial_length(sentence: str, fact: Fact, section_kind: str = "body") -> bool:
+    """A duration or time point in weeks, months or years in a sentence about a trial (or in a section
+    that reports trials): how long it ran.
 
     The finding is the effect, not the week it was measured at; changing "2-year trial" to
     "4-year trial" in a false statement tests the study design.
     """
     if fact.kind not in ("duration", "timepoint") or fact.unit not in ("week", "month", "year"):
         return False
-    return bool(_TRIAL_WORDS.search(sentence))
+    return section_kind in _TRIAL_SECTIONS or bool(_TRIAL_WORDS.search(sentence))
 
 
 def askable(sentence: str, fact: Fact, facts: Sequence[Fact], section_kind: str = "body") -> bool:
@@ -472,7 +474,7 @@ def askable(sentence: str, fact: Fact, facts: Sequence[Fact], section_kind: str 
         is_incidental(sentence, fact)
         or is_arm_label(sentence, fact, section_kind)
         or is_comparator(sentence, fact, facts)
-        or is_trial_length(sentence, fact)
+        or is_trial_length(sentence, fact, section_kind)
     )
 
 
@@ -593,9 +595,11 @@ class ItemGenerator:
         # Disclaimers and running footers recur on many pages; they are never worth a question.
         self.boilerplate = {s for s, where in pages.items() if len(where) >= 3}
         self.listed = ListedEntries(c.product for c in corpus)
+        self.doc_words: dict[str, set[str]] = defaultdict(set)
         for chunk in corpus:
             for sentence in sentences(chunk.text):
                 self.listed.add_sentence(chunk.document_id, sentence)
+                self.doc_words[chunk.document_id].update(_words(sentence))
             for entry, _unit, _shape in self._entries(chunk):
                 self.listed.add(entry)
 
@@ -842,7 +846,7 @@ class ItemGenerator:
         )
         if item_type == ItemType.cloze:
             return DraftItem(ItemType.cloze, stem, [], fact.text, **base), None  # type: ignore[arg-type]
-        alternatives = self.pool.alternatives(fact, sentence, chunk.product)
+        alternatives = self._unmentioned(self.pool.alternatives(fact, sentence, chunk.product), chunk.document_id)
         wanted = self.config.mcq_options - 1
         if len(alternatives) < wanted:
             return None, "too_few_distractors"
@@ -853,6 +857,17 @@ class ItemGenerator:
         options = [fact.text, *distractors]
         rng.shuffle(options)
         return DraftItem(ItemType.mcq, stem, options, fact.text, **base), None  # type: ignore[arg-type]
+
+    def _unmentioned(self, alternatives: list[Fact], document_id: str) -> list[Fact]:
+        """Drop names the document itself mentions: a drug it names elsewhere may well be a right answer too.
+
+        "Monitor renal function when ciprofloxacin is coadministered with methotrexate" is not what
+        the label says, but the label lists methotrexate as an interaction, so the statement is not
+        plainly false; an "ADC, e.g. _____" question must not offer another ADC the review discusses.
+        Numbers are left alone: the checks keep the passage's own numbers out of the options.
+        """
+        words = self.doc_words.get(document_id, set())
+        return [a for a in alternatives if a.number or not _words(a.text) <= words]
 
     def _pick(self, facts: list[Fact], rng: random.Random, section_kind: str = "body") -> Fact:
         best = gap_priority(facts[0], section_kind)
@@ -874,9 +889,10 @@ class ItemGenerator:
             rng.shuffle(swappable)
             for fact in swappable:
                 product = str(source.get("product", ""))
+                document = str(source.get("document_id", ""))
                 alternatives = [
                     a
-                    for a in self.pool.alternatives(fact, sentence, product)
+                    for a in self._unmentioned(self.pool.alternatives(fact, sentence, product), document)
                     if _far_enough(fact, a) and keeps_order(fact, a, every)
                 ]
                 if not alternatives:

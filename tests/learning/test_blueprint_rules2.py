@@ -269,3 +269,32 @@ def test_deck_key_messages_are_asked_against_other_decks_statements() -> None:
     assert not any("OpenStat" in o for o in wrong)
     # Housekeeping ("We have installed ...") and labels ("... Button: ...") are never key messages.
     assert all("installed" not in o and "Button" not in o for o in item.options)
+
+
+def test_a_name_the_document_mentions_elsewhere_is_never_a_distractor_or_a_swap() -> None:
+    text = (
+        "Monitor renal function when Vantorin is coadministered with cyclosporine in transplant patients.\n"
+        "Vantorin may raise plasma levels of methotrexate and the risk of its toxic reactions."
+    )
+    other = "Adalimumab, ustekinumab, secukinumab and etanercept were given in the comparator arms of other studies."
+    corpus = [chunk_(text, "drug_interactions"), _label(0, other, "body", "d9", "Vantorin")]
+    generator = ItemGenerator(corpus, LearningConfig())
+    # Seeds 4 and 5 offer methotrexate when the filter is off (checked by hand); all must not.
+    items = [i for seed in range(8) for i in generator.generate(corpus[:1], seed=seed).items]
+    assert any(i.type == ItemType.mcq and i.answer == "cyclosporine" for i in items)
+    for item in items:
+        if item.type == ItemType.true_false and item.answer == FALSE:
+            assert "methotrexate" not in item.altered.lower()
+        assert "methotrexate" not in {o.lower() for o in item.options if o != item.answer}
+
+
+def test_trial_lengths_in_clinical_studies_and_unbalanced_brackets() -> None:
+    from hub.learning.generator import is_trial_length
+
+    text = "Monotherapy with Vantorin 1 mg once weekly for 30 weeks reduced HbA1c by 1.5%."
+    assert is_trial_length(text, _fact(text, "30 weeks"), "clinical_studies")
+    assert not is_trial_length(text, _fact(text, "30 weeks"), "dosage")
+    assert sentence_problem("Initiate with 2.5 mg in patients with low blood pressure (100 to 120 mmHg)) after MI.")
+    assert sentence_problem(
+        "The initial dose is 2.5 mg once daily Populations (8.7) and Clinical Pharmacology (12.3)]."
+    )
