@@ -864,10 +864,11 @@ class ItemGenerator:
         "Monitor renal function when ciprofloxacin is coadministered with methotrexate" is not what
         the label says, but the label lists methotrexate as an interaction, so the statement is not
         plainly false; an "ADC, e.g. _____" question must not offer another ADC the review discusses.
-        Numbers are left alone: the checks keep the passage's own numbers out of the options.
+        Only drug names: numbers are kept out of the options by the checks, and an endpoint the document
+        also reports ("PASI 75" against a primary "PASI 90") is a fair wrong answer.
         """
         words = self.doc_words.get(document_id, set())
-        return [a for a in alternatives if a.number or not _words(a.text) <= words]
+        return [a for a in alternatives if a.kind != "drug" or not _words(a.text) <= words]
 
     def _pick(self, facts: list[Fact], rng: random.Random, section_kind: str = "body") -> Fact:
         best = gap_priority(facts[0], section_kind)
