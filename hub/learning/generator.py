@@ -76,6 +76,26 @@ _RESULT_SECTIONS = frozenset(
 )
 
 
+# The label sections an MSL is expected to know (indications, dosing, contraindications, warnings,
+# adverse reactions, interactions, populations, efficacy) get the full share; pharmacokinetic detail
+# and overdose management a few items, and a label's unclassified text fewer still.
+_SECTION_SHARE = {"clinical_pharmacology": 0.5, "overdosage": 0.25}
+_LABEL_BODY_SHARE = 0.375
+# Within a section, the figures clinicians ask about come first (half-life, bioavailability, peak, ...).
+_KEY_PK = re.compile(
+    r"\bhalf-li(?:fe|ves)\b|\bbioavailab\w+|\bpeak\b|\bprotein binding\b|\bsteady[- ]state\b|\bdialy\w+",
+    re.IGNORECASE,
+)
+
+
+def section_quota(chunk: SourceChunk, items_per_section: int) -> int:
+    """Most items one section kind of one document gives (see :data:`_SECTION_SHARE`)."""
+    share = _SECTION_SHARE.get(chunk.section_kind, 1.0)
+    if chunk.doc_type == "label" and chunk.section_kind == "body":
+        share = _LABEL_BODY_SHARE
+    return max(1, round(items_per_section * share))
+
+
 def gap_priority(fact: Fact, section_kind: str = "body") -> int:
     """How good a gap the fact makes in its section (lower is better)."""
     if section_kind in _RESULT_SECTIONS and fact.kind == "dose":
@@ -638,7 +658,7 @@ class ItemGenerator:
             section = (chunk.document_id, chunk.section_kind)
             if per_chunk[chunk.chunk_id] >= self.config.items_per_chunk:
                 continue
-            if per_section[section] >= self.config.items_per_section:
+            if per_section[section] >= section_quota(chunk, self.config.items_per_section):
                 continue
             if norm(unit) in done_units:
                 continue  # chunks overlap by a sentence; ask about it once
@@ -761,7 +781,8 @@ class ItemGenerator:
                 for position, (text, shape) in enumerate(self._units(chunk)):
                     facts = self._gap_facts(text, chunk)
                     if facts:
-                        rank = (gap_priority(facts[0], chunk.section_kind), n * 1000 + position)
+                        key_term = 0 if _KEY_PK.search(text) else 1
+                        rank = (key_term, gap_priority(facts[0], chunk.section_kind), n * 1000 + position)
                         sections[chunk.section_kind].append((rank, chunk, text, shape, facts))
             order = sorted(sections, key=lambda k: (_PART_ORDER.get(k, 0), first_seen[k]))
             for kind in order:

@@ -298,3 +298,15 @@ def test_trial_lengths_in_clinical_studies_and_unbalanced_brackets() -> None:
     assert sentence_problem(
         "The initial dose is 2.5 mg once daily Populations (8.7) and Clinical Pharmacology (12.3)]."
     )
+
+
+def test_pharmacokinetics_gets_a_smaller_share_and_its_key_figures_first() -> None:
+    from hub.learning.generator import section_quota
+
+    pk = [f"In study {n}, renal excretion accounted for {10 + 7 * n}% of total clearance." for n in range(8)]
+    pk.append("The elimination half-life of Vantorin is approximately 12 hours.")
+    report = generate([chunk_("\n".join(pk), "clinical_pharmacology")], items_per_chunk=20)
+    assert len(report.items) == section_quota(chunk_("x", "clinical_pharmacology"), 8) == 4
+    # The half-life, a figure clinicians ask about, is asked although it comes last.
+    assert any("half-life" in i.passage for i in report.items)
+    assert section_quota(chunk_("x", "dosage"), 8) == 8 and section_quota(chunk_("x", "body"), 8) == 3
