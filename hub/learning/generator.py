@@ -727,14 +727,15 @@ class ItemGenerator:
                 key = norm(unit)
                 if per_kind[(entry.document_id, entry.kind)] >= MOST_PER_KIND:
                     break
-                if key in kept or self.listed.names_a_product(entry.text):
-                    # "hypersensitivity to VANTORIN": the only option naming the product gives itself away.
+                if key in kept:
                     continue
                 kept.add(key)
                 if key in asked:
                     report.record(ItemType.mcq, "duplicate", chunk.document_id)
                     continue
-                distractors = self.listed.borrowed(entry)
+                # "hypersensitivity to VANTORIN": as the one option naming the product it would give itself
+                # away, so it is only ever asked as a true statement.
+                distractors = [] if self.listed.names_a_product(entry.text) else self.listed.borrowed(entry)
                 # The best-worded few in a seeded random order, then the rest.
                 head = min(len(distractors), self.config.mcq_options + 1)
                 order = rng.sample(range(head), head) + list(range(head, len(distractors)))

@@ -207,7 +207,7 @@ def listed_item(
     rng_pick: Sequence[int],
     options: int = 4,
 ) -> DraftItem | None:
-    """An MCQ when there are enough distractors, else a false statement; None when there is none.
+    """An MCQ when there are enough distractors, else a false statement, else the true statement.
 
     ``rng_pick`` orders the distractors (the caller's seeded shuffle), so reruns are reproducible.
     """
@@ -238,8 +238,21 @@ def listed_item(
             fact_kind=label,
             source=source,
         )
-    if not ordered or entry.kind == KEY_MESSAGE:
+    if entry.kind == KEY_MESSAGE:
         return None  # a deck's line swapped for another deck's says nothing on its own
+    if not ordered:
+        # No other label to borrow from: the statement itself, true, still puts the entry in front of
+        # the learner (a single-label corpus would otherwise never ask about its indication).
+        return DraftItem(
+            ItemType.true_false,
+            passage,
+            [TRUE, FALSE],
+            TRUE,
+            passage,
+            explanation=f'True: the label states it: "{passage}"',
+            fact_kind=label,
+            source=source,
+        )
     altered = ordered[0]
     start = passage.find(entry.text)
     if start < 0:

@@ -161,8 +161,11 @@ def test_contraindications_give_items_with_distractors_from_other_products_that_
     corpus = _labels()
     report = ItemGenerator(corpus, LearningConfig()).generate(corpus)
     vantorin = [i for i in report.items if i.source["document_id"] == "d1"]
-    assert len(vantorin) == 1, "the entry naming the product is not asked: it would give itself away"
-    item = vantorin[0]
+    assert len(vantorin) == 2
+    # The entry naming the product would give itself away among options: it is asked as a true statement.
+    named = next(i for i in vantorin if "hypersensitivity" in i.passage)
+    assert named.type == ItemType.true_false and named.answer == "True" and named.stem == named.passage
+    item = next(i for i in vantorin if i is not named)
     assert item.type == ItemType.mcq and item.answer == "active pathological bleeding"
     assert item.source["topic"] == "Contraindications"
     wrong = set(item.options) - {item.answer}
@@ -310,3 +313,11 @@ def test_pharmacokinetics_gets_a_smaller_share_and_its_key_figures_first() -> No
     # The half-life, a figure clinicians ask about, is asked although it comes last.
     assert any("half-life" in i.passage for i in report.items)
     assert section_quota(chunk_("x", "dosage"), 8) == 8 and section_quota(chunk_("x", "body"), 8) == 3
+
+
+def test_an_indication_with_no_other_label_to_borrow_from_is_asked_as_a_true_statement() -> None:
+    text = "Vantorin is indicated for the treatment of adults with moderate-to-severe plaque psoriasis."
+    corpus = [chunk_(text, "indications")]
+    (item,) = ItemGenerator(corpus, LearningConfig()).generate(corpus).items
+    assert item.type == ItemType.true_false and item.answer == "True" and item.fact_kind == "indication"
+    assert item.source["topic"] == "Indications"
