@@ -88,10 +88,14 @@ _KEY_PK = re.compile(
 )
 
 
-def section_quota(chunk: SourceChunk, items_per_section: int) -> int:
-    """Most items one section kind of one document gives (see :data:`_SECTION_SHARE`)."""
+def section_quota(chunk: SourceChunk, items_per_section: int, anatomy: bool = True) -> int:
+    """Most items one section kind of one document gives (see :data:`_SECTION_SHARE`).
+
+    ``anatomy``: most of the document is sorted into label sections, so its ``body`` chunks are what
+    ingest could not place (a label that is mostly ``body`` keeps the full share).
+    """
     share = _SECTION_SHARE.get(chunk.section_kind, 1.0)
-    if chunk.doc_type == "label" and chunk.section_kind == "body":
+    if chunk.doc_type == "label" and chunk.section_kind == "body" and anatomy:
         share = _LABEL_BODY_SHARE
     return max(1, round(items_per_section * share))
 
@@ -638,6 +642,9 @@ class ItemGenerator:
         them again in another form.
         """
         chunks = list(chunks)
+        kinds_by_doc: dict[str, Counter[str]] = defaultdict(Counter)
+        for chunk in chunks:
+            kinds_by_doc[chunk.document_id][chunk.section_kind] += 1
         asked = asked or set()
         rng = random.Random(self.config.seed if seed is None else seed)
         ctx = CheckContext(
@@ -658,7 +665,10 @@ class ItemGenerator:
             section = (chunk.document_id, chunk.section_kind)
             if per_chunk[chunk.chunk_id] >= self.config.items_per_chunk:
                 continue
-            if per_section[section] >= section_quota(chunk, self.config.items_per_section):
+            # Mostly sorted into label sections: its "body" chunks are what ingest could not place.
+            kinds = kinds_by_doc[chunk.document_id]
+            anatomy = kinds["body"] < 0.5 * sum(kinds.values())
+            if per_section[section] >= section_quota(chunk, self.config.items_per_section, anatomy):
                 continue
             if norm(unit) in done_units:
                 continue  # chunks overlap by a sentence; ask about it once

@@ -313,6 +313,8 @@ def test_pharmacokinetics_gets_a_smaller_share_and_its_key_figures_first() -> No
     # The half-life, a figure clinicians ask about, is asked although it comes last.
     assert any("half-life" in i.passage for i in report.items)
     assert section_quota(chunk_("x", "dosage"), 8) == 8 and section_quota(chunk_("x", "body"), 8) == 3
+    # A label ingest could not sort into sections at all keeps the full share for its text.
+    assert section_quota(chunk_("x", "body"), 8, anatomy=False) == 8
 
 
 def test_an_indication_with_no_other_label_to_borrow_from_is_asked_as_a_true_statement() -> None:
