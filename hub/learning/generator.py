@@ -91,8 +91,8 @@ _KEY_PK = re.compile(
 def section_quota(chunk: SourceChunk, items_per_section: int, anatomy: bool = True) -> int:
     """Most items one section kind of one document gives (see :data:`_SECTION_SHARE`).
 
-    ``anatomy``: most of the document is sorted into label sections, so its ``body`` chunks are what
-    ingest could not place (a label that is mostly ``body`` keeps the full share).
+    ``anatomy``: the document is sorted into several label sections, so its ``body`` chunks are what
+    ingest could not place (a label with one or two known headings keeps the full share).
     """
     share = _SECTION_SHARE.get(chunk.section_kind, 1.0)
     if chunk.doc_type == "label" and chunk.section_kind == "body" and anatomy:
@@ -665,9 +665,9 @@ class ItemGenerator:
             section = (chunk.document_id, chunk.section_kind)
             if per_chunk[chunk.chunk_id] >= self.config.items_per_chunk:
                 continue
-            # Mostly sorted into label sections: its "body" chunks are what ingest could not place.
-            kinds = kinds_by_doc[chunk.document_id]
-            anatomy = kinds["body"] < 0.5 * sum(kinds.values())
+            # Sorted into label sections (several kinds besides "body"): its "body" chunks are what
+            # ingest could not place; a short label with one or two headings ingest knows is not.
+            anatomy = len(set(kinds_by_doc[chunk.document_id]) - {"body"}) >= 3
             if per_section[section] >= section_quota(chunk, self.config.items_per_section, anatomy):
                 continue
             if norm(unit) in done_units:
