@@ -184,6 +184,8 @@ _NOT_MSL = re.compile(
     r"\bcompleted the (?:trial|study)\b|\bvital status\b|\bprimary (?:efficacy )?endpoint (?:was|is)\b|"
     r"\b(?:mean|median) (?:duration of (?:[\w-]+ ){1,4}|(?:BMI|body weight|weight|eGFR) )(?:was|of)\b|"
     r"\bincluded in (?:this|the) (?:total|analysis|population)\b|\b(?:study|studies|trial) followed\b|"
+    r"\b(?:following|after) the end of the (?:study|trial)\b|\b(?:had been|were) titrated\b|"
+    r"\b(?:dialysate|blood) flow rate\b|"
     # A guidance's own boilerplate about commenting on it.
     r"\bcomments and suggestions\b|\bsubmit (?:electronic|written) comments\b|\bFederal Register\b|"
     r"\bpatients received\b|\b(?:hydrochloride|monohydrate|sodium salt|free base)\b|"
@@ -500,6 +502,21 @@ def askable(sentence: str, fact: Fact, facts: Sequence[Fact], section_kind: str 
         or is_comparator(sentence, fact, facts)
         or is_trial_length(sentence, fact, section_kind)
     )
+
+
+# "Patients treated with warfarin had ...": the sentence is about another arm of the trial.
+_ARM_SUBJECT = re.compile(
+    r"^(?:In \w+, )?(?:Patients|Subjects) (?:treated with|assigned to|randomi[sz]ed to|receiving|given) (?P<arm>[\w-]+)"
+)
+
+
+def about_other_arm(sentence: str, product: str) -> bool:
+    """Is the sentence's subject the patients of an arm whose treatment is not the product?"""
+    m = _ARM_SUBJECT.match(sentence)
+    if m is None or not product:
+        return False
+    names = {w.casefold() for w in re.findall(r"[\w-]+", product)}
+    return m.group("arm").casefold() not in names
 
 
 def is_enumeration(facts: Sequence[Fact]) -> bool:
@@ -841,7 +858,7 @@ class ItemGenerator:
         """Facts worth asking about, best first: stated once in the sentence, not the product's own name."""
         product = self.lexicon.canonical(chunk.product) if chunk.product else ""
         every = self.lexicon.facts(sentence)
-        if is_enumeration(every):
+        if is_enumeration(every) or about_other_arm(sentence, chunk.product):
             return []
         facts = [
             f
@@ -849,6 +866,8 @@ class ItemGenerator:
             if len(re.findall(re.escape(f.text), sentence)) == 1
             and not (f.kind == "drug" and self.lexicon.canonical(f.text) == product)
             and askable(sentence, f, every, chunk.section_kind)
+            # "reduction in HbA1c": the endpoint's bare name is no test of what the document found.
+            and not (f.kind == "endpoint" and not re.search(r"[ -]\d", f.text))
         ]
         return sorted(facts, key=lambda f: (gap_priority(f, chunk.section_kind), f.start))
 

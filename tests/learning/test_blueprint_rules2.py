@@ -323,3 +323,22 @@ def test_an_indication_with_no_other_label_to_borrow_from_is_asked_as_a_true_sta
     (item,) = ItemGenerator(corpus, LearningConfig()).generate(corpus).items
     assert item.type == ItemType.true_false and item.answer == "True" and item.fact_kind == "indication"
     assert item.source["topic"] == "Indications"
+
+
+def test_other_arms_follow_up_windows_and_bare_endpoint_names_are_never_asked() -> None:
+    from hub.learning.generator import about_other_arm
+
+    assert about_other_arm("Patients treated with warfarin had a mean time in range of 62%.", "Vantorin")
+    assert not about_other_arm("Patients treated with vantorin had a response rate of 62%.", "Vantorin")
+    text = (
+        "Patients treated with warfarin in the trial had a mean time in therapeutic range of 62%.\n"
+        "During the 30 days following the end of the study, 21 strokes occurred in 0.3% of patients.\n"
+        "Only 26% of patients had been titrated to goal by week 30 in the insulin arm of the trial.\n"
+        "Exposure was 17% higher with a dialysate flow rate of 500 mL/min during the session."
+    )
+    assert generate([chunk_(text, "clinical_pharmacology")]).items == []
+    bare = "Vantorin produced a reduction in HbA1c and 41% reached PASI 90 at the end of treatment."
+    generator = ItemGenerator([chunk_(bare, "adverse_reactions")], LearningConfig())
+    gaps = [f.text for f in generator._gap_facts(bare, chunk_(bare, "adverse_reactions"))]
+    # The endpoint's bare name is no gap; an endpoint with its threshold ("PASI 90") and the rate are.
+    assert "HbA1c" not in gaps and {"PASI 90", "41%"} <= set(gaps)
