@@ -132,7 +132,7 @@ def bullet_problem(text: str, min_words: int = 4, max_words: int = 60) -> str | 
 # "These adverse reactions ...", "Therefore, monitor ...": the sentence leans on the one before it.
 _NEEDS_CONTEXT = re.compile(
     r"^(?:These|This|Those|Such|Therefore|Thus|Conversely|However|Similarly|Likewise|In this|In these|It|They|"
-    r"In the same|In that|In both|In the other|In addition)\b"
+    r"In the same|In that|In both|In the other|In addition|In a separate)\b"
 )
 
 

@@ -185,7 +185,7 @@ _NOT_MSL = re.compile(
     r"\b(?:mean|median) (?:duration of (?:[\w-]+ ){1,4}|(?:BMI|body weight|weight|eGFR) )(?:was|of)\b|"
     r"\bincluded in (?:this|the) (?:total|analysis|population)\b|\b(?:study|studies|trial) followed\b|"
     r"\b(?:following|after) the end of the (?:study|trial)\b|\b(?:had been|were) titrated\b|"
-    r"\b(?:dialysate|blood) flow rate\b|"
+    r"\b(?:dialysate|blood) flow rate\b|\b(?:was|were) studied\b|"
     # A guidance's own boilerplate about commenting on it.
     r"\bcomments and suggestions\b|\bsubmit (?:electronic|written) comments\b|\bFederal Register\b|"
     r"\bpatients received\b|\b(?:hydrochloride|monohydrate|sodium salt|free base)\b|"
@@ -414,7 +414,9 @@ _LISTING_CUTOFF = re.compile(r"\(\s*(?:events\s+|incidence\s+)?(?:[\u2265>]=?\s*
 # A bracket right after the fact that restates it in other units or as counts.
 # ("2 days (>48 hours)", "7.5% (25/335)"); "80 mg (2 mL)" is left alone: the volume does not give the dose.
 _RESTATED_AFTER = re.compile(
-    r"^\s*\(\s*(?:[<>\u2264\u2265]=?\s*\d|\d+\s*/\s*\d+\s*\)|[\d.]+\s*(?:minutes?|hours?|days?|weeks?|months?|years?)\s*\))"
+    r"^\s*\(\s*(?:[<>\u2264\u2265]=?\s*\d|\d+\s*/\s*\d+\s*\)|[\d.]+\s*(?:minutes?|hours?|days?|weeks?|months?|years?)\s*\)"
+    # "-2.5 kg (-3.2, -1.8)": its confidence interval; a changed value outside it gives itself away.
+    r"|-?[\d.]+%?\s*,\s*-?[\d.]+%?\s*\))"
 )
 # "(0.5 mg 0.4%, 1 mg 0.8%)": a dose right before a rate names the arm the rate belongs to.
 _RATE_AFTER = re.compile(r"^\s*[:,=]?\s*\(?\s*\d+(?:\.\d+)?\s?%")

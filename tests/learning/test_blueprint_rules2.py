@@ -342,3 +342,14 @@ def test_other_arms_follow_up_windows_and_bare_endpoint_names_are_never_asked() 
     gaps = [f.text for f in generator._gap_facts(bare, chunk_(bare, "adverse_reactions"))]
     # The endpoint's bare name is no gap; an endpoint with its threshold ("PASI 90") and the rate are.
     assert "HbA1c" not in gaps and {"PASI 90", "41%"} <= set(gaps)
+
+
+def test_a_figure_with_its_interval_and_separate_or_methods_studies_are_not_asked() -> None:
+    ci = "The difference for Vantorin 1 mg was -2.5 kg (-3.2, -1.8) at the end of treatment."
+    assert is_incidental(ci, _fact(ci, "2.5 kg"))
+    assert sentence_problem("In a separate study, no effect on gastric emptying was seen with 2.4 mg.") is None
+    text = (
+        "In a separate study, no apparent effect on gastric emptying was observed with Vantorin 2.4 mg.\n"
+        "The effect on oral medications was studied in trials at Vantorin 1 mg steady-state exposure."
+    )
+    assert generate([chunk_(text, "drug_interactions")]).items == []
