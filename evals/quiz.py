@@ -69,7 +69,8 @@ def run(corpus: Path, *, today: dt.date, sample: int, seed: int, data_dir: Path 
         lexicon = learning.generator().lexicon
         # Item ids are random: order by what the item is, so a seed draws the same sample every run.
         items = sorted(
-            learning.list_items(limit=1000), key=lambda i: (i.citation.title, i.citation.page, i.type, i.stem)
+            learning.list_items(limit=1000),
+            key=lambda i: (i.citation.title, i.citation.page, i.type, i.stem, i.answer, i.citation.passage),
         )
         chosen = random.Random(seed).sample(items, min(sample, len(items)))
         counts = hub.catalog.counts()

@@ -66,6 +66,13 @@ def _page_of(hub: Hub, status: Any, doc: Any, kind: Any, topic: Any, page: Any) 
     total = hub.learning.count_items(**filters)
     last = max(0, (total - 1) // PAGE_SIZE)
     page = min(max(int(page or 0), 0), last)
+    if filters["status"] == "draft":
+        # Drafts come most-worth-reviewing first (the review queue's quality signal), so a reviewer
+        # short of time decides on the dosing and safety items before the pharmacokinetic trivia.
+        ranked = hub.learning.review_queue(
+            document_id=filters["document_id"], item_type=filters["item_type"], topic=filters["topic"], limit=1000
+        )
+        return ranked[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], page, total
     items = hub.learning.list_items(**filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     return items, page, total
 

@@ -10,8 +10,13 @@ Definitions (docs/learning.md has the same list):
 * **mastery** = accuracy x mean retrievability: high only when a user both answered well and is
   predicted to still remember; either alone can be inflated (one lucky answer; a card just
   reviewed). Team figures pool answers (accuracy) and cards (R) across users.
-* **content gaps**: ``answer.refused`` audit records (by default from MSLs), grouped by the
-  normalised question, with counts, distinct askers and the last time asked.
+* **content gaps**: questions the approved content does not answer well: ``answer.refused``
+  audit records plus ``answer.given`` records whose support score is below ``low_support``
+  (default :data:`LOW_SUPPORT`, just above the answerer's default refusal threshold of 0.5), by
+  default from MSLs, grouped by the normalised question, with counts (refused and low-support
+  apart), distinct askers, the lowest support seen and the first and last time asked.
+* **mastery by document**: the same figures per document and section kind (the item's topic),
+  across the team, answers to retired items left out.
 * **retention series**: per UTC day, the answers and accuracy of that day, and the mean R at the
   end of that day over every (user, item) pair reviewed by then (from the stored review log).
 """
@@ -34,6 +39,9 @@ from hub.learning.models import AnswerRow, CardRow, ItemRow
 
 if TYPE_CHECKING:
     from hub.learning.service import LearningService
+
+# Support below this makes a given answer a content gap too: the hub answered, but barely.
+LOW_SUPPORT = 0.6
 
 CSV_FIELDS = (
     "user",
@@ -217,16 +225,22 @@ class Analytics:
             )
         return sorted(out, key=lambda r: (r["mastery"] if r["mastery"] is not None else -1, r["product"], r["topic"]))
 
-    def gaps(self, *, msl_only: bool = True, limit: int = 50) -> list[dict[str, Any]]:
-        """Questions the hub refused (``answer.refused`` audit records), most asked first."""
+    def gaps(self, *, msl_only: bool = True, limit: int = 50, low_support: float = LOW_SUPPORT) -> list[dict[str, Any]]:
+        """Questions the hub refused or answered with support below ``low_support``, most asked first."""
         if not 1 <= limit <= 1000:
             raise InvalidInput("limit must be between 1 and 1000", field="limit")
+        if not 0.0 <= low_support <= 1.0:
+            raise InvalidInput("low_support must be between 0 and 1", field="low_support")
         groups: dict[str, dict[str, Any]] = {}
         offset = 0
         while True:
-            batch = self.service.hub.audit.query(event="answer.refused", limit=1000, offset=offset)
+            batch = self.service.hub.audit.query(event=["answer.refused", "answer.given"], limit=1000, offset=offset)
             for entry in batch:
                 if msl_only and entry.role != "msl":
+                    continue
+                support = entry.payload.get("support")
+                refused = entry.event == "answer.refused"
+                if not refused and (support is None or float(support) >= low_support):
                     continue
                 question = str(entry.payload.get("question", "")).strip()
                 key = norm(question).rstrip("?. ")
@@ -240,9 +254,18 @@ class Analytics:
                         "first_asked": entry.ts,
                         "last_asked": entry.ts,
                         "reason": entry.payload.get("refusal_reason"),
+                        "refused": 0,
+                        "low_support": 0,
+                        "min_support": None,
                     },
                 )
                 g["count"] += 1
+                g["refused" if refused else "low_support"] += 1
+                if support is not None:
+                    value = round(float(support), 4)
+                    g["min_support"] = value if g["min_support"] is None else min(g["min_support"], value)
+                if refused and not g["reason"]:
+                    g["reason"] = entry.payload.get("refusal_reason")
                 g["askers"].add(entry.actor)
                 product = (entry.payload.get("filters") or {}).get("product") or entry.product
                 if product:
@@ -254,6 +277,54 @@ class Analytics:
         out = [{**g, "askers": len(g["askers"]), "products": sorted(g["products"])} for g in groups.values()]
         out.sort(key=lambda g: (-g["count"], g["question"]))
         return out[:limit]
+
+    def by_document(self) -> list[dict[str, Any]]:
+        """Team figures per document and section kind (topic), weakest first; retired items' answers left out.
+
+        Each row: document, topic, users, attempts, correct, accuracy, retrievability (mean R of the
+        active cards of that document's items in that topic), mastery and whether it has enough
+        answers (``min_answers_per_cell``) to be shown as a figure rather than a count.
+        """
+        now = self.service.now()
+        least = self.service.config.min_answers_per_cell
+        with self.service.sessions() as s:
+            answered = s.execute(
+                select(AnswerRow, ItemRow.document_title, ItemRow.topic)
+                .join(ItemRow, AnswerRow.item_id == ItemRow.id)
+                .where(ItemRow.status != str(ItemStatus.retired))
+            ).all()
+        _, cards = self._load()
+        acc: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        users: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for a, title, topic in answered:
+            key = (title, topic)
+            acc[key][0] += 1
+            acc[key][1] += int(a.correct)
+            users[key].add(a.user_name)
+        rs: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for card_row, item in cards:
+            if card_row.active and item.status != str(ItemStatus.retired):
+                rs[(item.document_title, item.topic)].append(
+                    self.service.schedule.retrievability(self.service.schedule.load(card_row.card), now)
+                )
+        out = []
+        for (title, topic), (attempts, correct) in acc.items():
+            accuracy = correct / attempts
+            mean_r = _mean(rs[(title, topic)])
+            out.append(
+                {
+                    "document": title,
+                    "topic": topic,
+                    "users": len(users[(title, topic)]),
+                    "attempts": attempts,
+                    "correct": correct,
+                    "accuracy": _r4(accuracy),
+                    "retrievability": _r4(mean_r),
+                    "mastery": _r4(accuracy * mean_r) if mean_r is not None else None,
+                    "enough_answers": attempts >= least,
+                }
+            )
+        return sorted(out, key=lambda r: (r["mastery"] if r["mastery"] is not None else -1, r["document"], r["topic"]))
 
     def retention(self, *, days: int | None = None, user: str | None = None) -> list[dict[str, Any]]:
         """Daily series: answers, accuracy that day, mean R at the end of the day over cards reviewed so far

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.auth import Principal, Role, require
+from hub.learning.analytics import LOW_SUPPORT
 from hub.learning.plots import render
 from hub.learning.schemas import DueItem, Feedback, ItemOut, ModuleOut, QuizOut, RunOut
 from hub.learning.service import LearningService
@@ -45,6 +46,18 @@ class EditIn(BaseModel):
     options: list[str] | None = Field(None, max_length=8)
     answer: str | None = Field(None, max_length=500)
     explanation: str | None = Field(None, max_length=4000)
+
+
+class DecisionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_ids: list[str] = Field(min_length=1, max_length=500, description="Items to decide on, each audited.")
+    decision: str = Field(pattern="^(approve|reject)$", description="'approve' or 'reject'.")
+    note: str = Field("", max_length=2000, description="Why; required to reject.")
+
+
+class DecisionsOut(BaseModel):
+    done: list[ItemOut]
+    failed: dict[str, str] = Field(description="Item id -> why it was not decided (retired source, already decided).")
 
 
 class QuizIn(BaseModel):
@@ -84,6 +97,26 @@ def list_items(
     return _learning(request).list_items(
         status=status, document_id=document_id, product=product, limit=limit, offset=offset
     )
+
+
+@router.get("/quiz-items/queue", response_model=list[ItemOut])
+def review_queue(
+    request: Request,
+    actor: ContentOwner,
+    document_id: str | None = None,
+    type: str | None = None,  # noqa: A002 - the query parameter's public name
+    topic: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[ItemOut]:
+    """Drafts, the ones most worth reviewing first (quality signal), filtered by document, type and topic."""
+    return _learning(request).review_queue(document_id=document_id, item_type=type, topic=topic, limit=limit)
+
+
+@router.post("/quiz-items/decisions", response_model=DecisionsOut)
+def decide_many(body: DecisionsIn, request: Request, actor: ContentOwner) -> DecisionsOut:
+    """Approve or reject many items at once; each decision is audited as on its own."""
+    done, failed = _learning(request).decide_many(body.item_ids, actor, body.decision, body.note)
+    return DecisionsOut(done=done, failed=failed)
 
 
 @router.get("/quiz-items/{item_id}", response_model=ItemOut)
@@ -166,9 +199,20 @@ def topics(request: Request, actor: Manager) -> list[dict[str, Any]]:
 
 @router.get("/analytics/gaps")
 def gaps(
-    request: Request, actor: Manager, limit: Annotated[int, Query(ge=1, le=1000)] = 50, all_roles: bool = False
+    request: Request,
+    actor: Manager,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    all_roles: bool = False,
+    low_support: Annotated[float, Query(ge=0.0, le=1.0)] = LOW_SUPPORT,
 ) -> list[dict[str, Any]]:
-    return _learning(request).analytics.gaps(msl_only=not all_roles, limit=limit)
+    """Refused questions and answers given with support below ``low_support``, most asked first."""
+    return _learning(request).analytics.gaps(msl_only=not all_roles, limit=limit, low_support=low_support)
+
+
+@router.get("/analytics/documents")
+def by_document(request: Request, actor: Manager) -> list[dict[str, Any]]:
+    """Team mastery per document and section kind, weakest first."""
+    return _learning(request).analytics.by_document()
 
 
 @router.get("/analytics/retention")

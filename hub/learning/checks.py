@@ -10,6 +10,7 @@ reason                     meaning
 ``not_a_sentence``         the passage is not one complete sentence of 6-60 words
 ``table_fragment``         the passage reads like a table row or numbers list
 ``heading_glued``          a heading was glued to the sentence by text extraction
+``footnote``               a table footnote, its marker first ("3 Sustained was defined ...")
 ``boilerplate``            the passage repeats across pages (disclaimers, footers)
 ``needs_context``          the passage opens by pointing back ("These ...", "Therefore ...")
 ``answer_not_in_passage``  the correct answer is not verbatim in the quoted passage
@@ -36,9 +37,16 @@ from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains
 Check = Callable[[DraftItem, "CheckContext"], str | None]
 
 # A capitalised function word mid-sentence, straight after a word: "Subgroups The benefit ...".
-_GLUED_HEADING = re.compile(r"^(?:\S+ ){0,5}?[A-Za-z][\w-]* (?:The|We|Of|Among|At|In|A|An|This|These|All|For)\s")
+_GLUED_HEADING = re.compile(
+    r"^(?:\S+ ){0,5}?[A-Za-z][\w-]* (?:The|We|Of|Among|At|In|A|An|This|These|All|For|If|When|Do|Use|Initiate|"
+    r"Administer|Monitor|Consider|Avoid|Discontinue|Reduce|Take|Inject|Other)\s"
+)
+# "after 4 weeks on the: 0.5 mg dosage": a colon straight after a function word is a heading's remains.
+_HEADING_COLON = re.compile(r"\b(?:the|a|an|of|to|on|with|and|or|in|for|at|by|from):\s", re.IGNORECASE)
+# "3 Sustained was defined ...", "* Includes ...": a table footnote, marker first.
+_FOOTNOTE = re.compile(r"^(?:\d{1,2}\s+[A-Z][a-z]|[*\u2020\u2021\u00a7\u00b6#]\s*[A-Za-z])")
 # A full stop inside the passage followed by a capital: two sentences the splitter kept together.
-_TWO_SENTENCES = re.compile(r"(?:[a-z%)]{2}|\d)\. [A-Z][a-z]")
+_TWO_SENTENCES = re.compile(r"(?:[a-z%)]{2}|\d)\.\s+[A-Z][a-z]|[a-z]\.\d{1,2}\s+[A-Z][a-z]")
 # "Randomization and Interventions Patients were ...": a two-part heading, then the sentence.
 _GLUED_PAIR_HEADING = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+)? and [A-Z][a-z]+ [A-Z][\w-]+ [a-z]")
 # "No. LUMERZA is given ...": an FAQ answer whose meaning needs the question it answers.
@@ -78,9 +86,13 @@ def sentence_problem(sentence: str, min_words: int = 6, max_words: int = 60) -> 
         return "not_a_sentence"
     if _TWO_SENTENCES.search(sentence.rstrip()[:-1]) or _YES_NO.match(sentence):
         return "not_a_sentence"
+    if _FOOTNOTE.match(sentence):
+        return "footnote"
+    if sentence.count("(") != sentence.count(")") or sentence.count("[") != sentence.count("]"):
+        return "not_a_sentence"  # extraction lost or glued a piece: "(100 to 120 mmHg)) during ..."
     if _looks_tabular(sentence, words):
         return "table_fragment"
-    if _GLUED_HEADING.match(sentence) or _GLUED_PAIR_HEADING.match(sentence):
+    if _GLUED_HEADING.match(sentence) or _GLUED_PAIR_HEADING.match(sentence) or _HEADING_COLON.search(sentence):
         return "heading_glued"
     return None
 
@@ -118,7 +130,10 @@ def bullet_problem(text: str, min_words: int = 4, max_words: int = 60) -> str | 
 
 
 # "These adverse reactions ...", "Therefore, monitor ...": the sentence leans on the one before it.
-_NEEDS_CONTEXT = re.compile(r"^(?:These|This|Those|Such|Therefore|Thus|Conversely|However|In this|In these)\b")
+_NEEDS_CONTEXT = re.compile(
+    r"^(?:These|This|Those|Such|Therefore|Thus|Conversely|However|Similarly|Likewise|In this|In these|It|They|"
+    r"In the same|In that|In both|In the other|In addition|In a separate)\b"
+)
 
 
 def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
@@ -139,16 +154,25 @@ def check_passage(item: DraftItem, ctx: CheckContext) -> str | None:
 def check_answer_in_passage(item: DraftItem, ctx: CheckContext) -> str | None:
     if item.type == ItemType.true_false:
         if item.answer == TRUE:
-            return None if norm(item.stem) == norm(item.passage) else "answer_not_in_passage"
+            if norm(item.stem) == norm(item.passage):
+                return None
+            # A reworded true statement (a reviewer's edit) must state exactly the passage's facts.
+            stated, source = _fact_texts(ctx.lexicon, item.stem), _fact_texts(ctx.lexicon, item.passage)
+            return None if stated and stated == source else "answer_not_in_passage"
         ok = (
             bool(item.original)
             and bool(item.altered)
             and contains_phrase(item.passage, item.original)
             and not contains_phrase(item.passage, item.altered)
             and contains_phrase(item.stem, item.altered)
+            and not contains_phrase(item.stem, item.original)
         )
         return None if ok else "false_not_altered"
     return None if contains_phrase(item.passage, item.answer) else "answer_not_in_passage"
+
+
+def _fact_texts(lexicon: Lexicon, text: str) -> set[str]:
+    return {norm(f.text) for f in lexicon.facts(text)}
 
 
 def check_options(item: DraftItem, ctx: CheckContext) -> str | None:
@@ -175,9 +199,17 @@ def check_no_leak(item: DraftItem, ctx: CheckContext) -> str | None:
     return "option_in_stem" if any(contains_phrase(item.stem, o) for o in candidates) else None
 
 
+# Items whose options are listed entries (phrases), not typed facts: see hub.learning.listed.
+LISTED_FACT_KINDS = frozenset({"contraindication", "indication", "key message"})
+
+
 def check_distractors(item: DraftItem, ctx: CheckContext) -> str | None:
     if item.type != ItemType.mcq:
         return None
+    if item.fact_kind in LISTED_FACT_KINDS:
+        # A borrowed entry the passage itself states would be a second right answer.
+        wrong = [o for o in item.options if norm(o) != norm(item.answer)]
+        return "distractor_mismatch" if any(contains_phrase(item.passage, o) for o in wrong) else None
     answer = parse_option(ctx.lexicon, item.answer)
     if answer is None:
         return "distractor_mismatch"

@@ -42,6 +42,16 @@ from hub.learning.checks import CheckContext, run_checks
 from hub.learning.config import LearningConfig
 from hub.learning.facts import NUMERIC_KINDS, Fact, Lexicon
 from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains_phrase, norm
+from hub.learning.listed import (
+    KEY_MESSAGE,
+    LISTED_KINDS,
+    MOST_PER_KIND,
+    Entry,
+    ListedEntries,
+    entry_of,
+    key_message_of,
+    listed_item,
+)
 from ingest.sections import NOT_QUOTABLE, PATIENT_FACING
 from ingest.sentences import split_sentences
 
@@ -64,6 +74,30 @@ _CAPTION = re.compile(r"^(?:Table|Figure) \d+\.$")
 _RESULT_SECTIONS = frozenset(
     {"clinical_studies", "clinical_pharmacology", "adverse_reactions", "results", "abstract", "conclusions"}
 )
+
+
+# The label sections an MSL is expected to know (indications, dosing, contraindications, warnings,
+# adverse reactions, interactions, populations, efficacy) get the full share; pharmacokinetic detail
+# and overdose management a few items, and a label's unclassified text fewer still.
+_SECTION_SHARE = {"clinical_pharmacology": 0.5, "overdosage": 0.25}
+_LABEL_BODY_SHARE = 0.375
+# Within a section, the figures clinicians ask about come first (half-life, bioavailability, peak, ...).
+_KEY_PK = re.compile(
+    r"\bhalf-li(?:fe|ves)\b|\bbioavailab\w+|\bpeak\b|\bprotein binding\b|\bsteady[- ]state\b|\bdialy\w+",
+    re.IGNORECASE,
+)
+
+
+def section_quota(chunk: SourceChunk, items_per_section: int, anatomy: bool = True) -> int:
+    """Most items one section kind of one document gives (see :data:`_SECTION_SHARE`).
+
+    ``anatomy``: the document is sorted into several label sections, so its ``body`` chunks are what
+    ingest could not place (a label with one or two known headings keeps the full share).
+    """
+    share = _SECTION_SHARE.get(chunk.section_kind, 1.0)
+    if chunk.doc_type == "label" and chunk.section_kind == "body" and anatomy:
+        share = _LABEL_BODY_SHARE
+    return max(1, round(items_per_section * share))
 
 
 def gap_priority(fact: Fact, section_kind: str = "body") -> int:
@@ -114,7 +148,8 @@ _CONFIDENCE_AFTER = re.compile(r"^\s*(?:CI\b|confidence|credible|C\.I\.|predicti
 _THRESHOLD_BEFORE = re.compile(
     r"(?:[≥≤<>]=?|\bat least|\bat most|\b(?:more|greater|less|fewer) than(?: or equal to)?|\bup to|"
     r"\bno more than|\bexceed(?:s|ing)?|\babove|\bbelow|\bover|\bunder|\bminimum of|\bmaximum of|"
-    r"\bolder than|\byounger than|\blonger than|\bshorter than|\bwithin)\s*$",
+    r"\bolder than|\byounger than|\blonger than|\bshorter than|\bwithin|\bas (?:low|little|early|high|long) as|"
+    r"\blowest|\bhighest|\bearlier than|\blater than|\bsooner than)\s*$",
     re.IGNORECASE,
 )
 _THRESHOLD_AFTER = re.compile(
@@ -137,7 +172,29 @@ _NOT_MSL = re.compile(
     # Methods-only statements: how a study was run or reported, not what it found.
     r"\bduration of (?:\w+ )?exposure\b|\bwas designed to\b|\bprimary outcomes? of the\b|"
     r"\bevaluations were performed\b|"
-    r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b",
+    r"\bobserved data\b|\b(?:are|is) (?:listed|shown) in (?:the )?(?:Table|chart|Figure)\b|"
+    # Trial design and definitions: how events were defined or counted, who was randomised to what.
+    r"\b(?:was|were|is|are) defined as\b|\b(?:was|were) counted\b|\bNCT\d+|\b(?:were|was) randomi[sz]ed\b|"
+    r"\bat randomi[sz]ation\b|\bN\s?=\s?\d|\bbackground (?:therapy|medication)\b|\brandomi[sz]ed to\b|"
+    r"\bbaseline (?:mean|median)\b|\b(?:mean|median) baseline\b|^Baseline\b|\bwere followed for\b|"
+    r"\b(?:was|were) measured\b|\bat (?:the )?start of the (?:trial|study)\b|\bto be randomi[sz]ed\b|"
+    r"\benter(?:ed)? the (?:study|trial)\b|\b(?:inclusion|exclusion|eligibility) criteria\b|\beligible\b|"
+    r"\b(?:safety|efficacy) of \S+ (?:has been|was) evaluated\b|\b(?:study|studies|trials?) compared\b|"
+    r"\b(?:was|is) an? (?:[\w-]+,? ){0,4}(?:randomi[sz]ed|multicent(?:er|re)|placebo-controlled)\b|"
+    r"\bcompleted the (?:trial|study)\b|\bvital status\b|\bprimary (?:efficacy )?endpoint (?:was|is)\b|"
+    r"\b(?:mean|median) (?:duration of (?:[\w-]+ ){1,4}|(?:BMI|body weight|weight|eGFR) )(?:was|of)\b|"
+    r"\bincluded in (?:this|the) (?:total|analysis|population)\b|\b(?:study|studies|trial) followed\b|"
+    r"\b(?:following|after) the end of the (?:study|trial)\b|\b(?:had been|were) titrated\b|"
+    r"\b(?:dialysate|blood) flow rate\b|\b(?:was|were) studied\b|"
+    # A guidance's own boilerplate about commenting on it.
+    r"\bcomments and suggestions\b|\bsubmit (?:electronic|written) comments\b|\bFederal Register\b|"
+    r"\bpatients received\b|\b(?:hydrochloride|monohydrate|sodium salt|free base)\b|"
+    # PK reference profiles and animal exposure multiples.
+    r"\breference (?:subject|profile)\b|\btimes the (?:maximum )?(?:recommended )?(?:human|clinical)\b|"
+    r"\bbased on (?:body surface area|BSA)\b|"
+    # The document itself says the finding does not matter clinically.
+    r"\b(?:rarely|not|no|seldom) (?:of )?clinical(?:ly)? "
+    r"(?:importance|important|significant|significance|relevant|meaningful)\b",
     re.IGNORECASE,
 )
 # The second end of a range ("15% to 20%"): a gap there is a guess about where a range stops.
@@ -333,7 +390,157 @@ def is_incidental(sentence: str, fact: Fact) -> bool:
         return True  # storage temperatures; ratios like "30:1" have no plausible same-kind neighbours
     if re.search(r"\d\s*[^\s\d]*\s*\($", before):
         return True
+    if fact.kind == "percent" and _SOLUTION_AFTER.match(after):
+        return True
+    if fact.kind == "count" and fact.unit in _TRIAL_NOUNS:
+        return True  # how many took part says nothing an MSL is asked about
+    if fact.kind == "duration" and "-" in fact.text:
+        return True  # "24-hour glucagon", "12-week trial": a descriptor of something else
+    if _LISTING_CUTOFF.search(before):
+        return True  # "Common adverse reactions (>=1%) were ...": the cut-off of a list, not a finding
+    if _RESTATED_AFTER.match(after):
+        return True  # "at least 2 days (>48 hours)", "13.7% (46/335)": the bracket gives the gap away
+    if fact.kind == "measure" and re.search(r"\bweigh\w*\s*$", before):
+        return True  # "in a child weighing 30 kg": the weight says whom the figure is for
     return bool(_RANGE_END.search(before) or _RANGE_START.match(after))
+
+
+# "5% dextrose", "0.9% sodium chloride": the percent names a solution, it is not a finding.
+_SOLUTION_AFTER = re.compile(
+    r"^\s*(?:w/v|w/w|dextrose|glucose|saline|sodium|potassium|ethanol|alcohol|lidocaine|solution)\b", re.IGNORECASE
+)
+# "(>=1%)", "(events 2% greater on X than on placebo)": the bracketed cut-off that decides what a list holds.
+_LISTING_CUTOFF = re.compile(r"\(\s*(?:events\s+|incidence\s+)?(?:[\u2265>]=?\s*)?$", re.IGNORECASE)
+# A bracket right after the fact that restates it in other units or as counts.
+# ("2 days (>48 hours)", "7.5% (25/335)"); "80 mg (2 mL)" is left alone: the volume does not give the dose.
+_RESTATED_AFTER = re.compile(
+    r"^\s*\(\s*(?:[<>\u2264\u2265]=?\s*\d|\d+\s*/\s*\d+\s*\)|[\d.]+\s*(?:minutes?|hours?|days?|weeks?|months?|years?)\s*\)"
+    # "-2.5 kg (-3.2, -1.8)": its confidence interval; a changed value outside it gives itself away.
+    r"|-?[\d.]+%?\s*,\s*-?[\d.]+%?\s*\))"
+)
+# "(0.5 mg 0.4%, 1 mg 0.8%)": a dose right before a rate names the arm the rate belongs to.
+_RATE_AFTER = re.compile(r"^\s*[:,=]?\s*\(?\s*\d+(?:\.\d+)?\s?%")
+# Words that introduce the comparator's figure: "(3.0%) compared to placebo (1.8%)", "7.5% vs 5.7%".
+_COMPARATOR = re.compile(
+    r"\b(?:placebo|control (?:group|arm|patients|subjects)|controls|comparator|compared (?:to|with)|versus|vs\.?|"
+    r"relative to)(?!\w)",
+    re.IGNORECASE,
+)
+# "... and 11% in the comparison group": the comparator named right after its figure.
+_COMPARATOR_AFTER = re.compile(
+    r"^[^.;\d]{0,40}?\b(?:placebo|comparison|comparator|control)(?: group| arm| patients)?\b", re.IGNORECASE
+)
+# Counts of trial participants are trial sizes, not findings ("a study of 959 patients").
+_TRIAL_NOUNS = frozenset(
+    {
+        "patients",
+        "subjects",
+        "adults",
+        "participants",
+        "women",
+        "men",
+        "children",
+        "sites",
+        "centres",
+        "centers",
+        "countries",
+        "trials",
+        "studies",
+    }
+)
+# A list of this many same-kind numbers is an enumeration: one entry of it is trivia, not a finding.
+_ENUMERATION = 7
+
+
+def is_comparator(sentence: str, fact: Fact, facts: Sequence[Fact]) -> bool:
+    """Is the fact the comparator's figure: a later number of the same kind after "placebo", "versus", ...,
+    or followed by "in the comparison group"?
+
+    In "OZEMPIC (3.0%) compared to placebo (1.8%)" the finding is 3.0%; asking for 1.8% (or
+    changing it in a false statement) tests the control arm, which an MSL is not asked about.
+    """
+    earlier = [f for f in facts if f.signature == fact.signature and f.end <= fact.start]
+    if not earlier:
+        return False
+    return any(_COMPARATOR.search(sentence[f.end : fact.start]) for f in earlier) or bool(
+        _COMPARATOR_AFTER.match(sentence[fact.end :])
+    )
+
+
+def is_arm_label(sentence: str, fact: Fact, section_kind: str = "body") -> bool:
+    """A dose that only says which arm or condition a result belongs to.
+
+    Where a section reports results (and wherever a rate follows the dose straight away) the rate
+    is the finding; asking for the dose, or changing it, asks which arm it was, and a neighbouring
+    dose would often have shown an effect too ("an effect was seen with 5 mg": 6 mg as well).
+    """
+    if fact.kind != "dose":
+        return False
+    return section_kind in _RESULT_SECTIONS or bool(_RATE_AFTER.match(sentence[fact.end :]))
+
+
+# A trial's length: "in a 2-year trial", "treated for 40 weeks", "from baseline to week 30".
+_TRIAL_SECTIONS = frozenset({"clinical_studies", "results", "abstract"})
+_TRIAL_WORDS = re.compile(r"\b(?:trials?|stud(?:y|ies)|randomi[sz]ed|from baseline)\b", re.IGNORECASE)
+
+
+def is_trial_length(sentence: str, fact: Fact, section_kind: str = "body") -> bool:
+    """A duration or time point in weeks, months or years in a sentence about a trial (or in a section
+    that reports trials): how long it ran.
+
+    The finding is the effect, not the week it was measured at; changing "2-year trial" to
+    "4-year trial" in a false statement tests the study design.
+    """
+    if fact.kind not in ("duration", "timepoint") or fact.unit not in ("week", "month", "year"):
+        return False
+    return section_kind in _TRIAL_SECTIONS or bool(_TRIAL_WORDS.search(sentence))
+
+
+def askable(sentence: str, fact: Fact, facts: Sequence[Fact], section_kind: str = "body") -> bool:
+    """May the fact be the gap, or the fact a false statement changes?"""
+    return not (
+        is_incidental(sentence, fact)
+        or is_arm_label(sentence, fact, section_kind)
+        or is_comparator(sentence, fact, facts)
+        or is_trial_length(sentence, fact, section_kind)
+    )
+
+
+# "Patients treated with warfarin had ...": the sentence is about another arm of the trial.
+_ARM_SUBJECT = re.compile(
+    r"^(?:In \w+, )?(?:Patients|Subjects) (?:treated with|assigned to|randomi[sz]ed to|receiving|given) (?P<arm>[\w-]+)"
+)
+
+
+def about_other_arm(sentence: str, product: str) -> bool:
+    """Is the sentence's subject the patients of an arm whose treatment is not the product?"""
+    m = _ARM_SUBJECT.match(sentence)
+    if m is None or not product:
+        return False
+    names = {w.casefold() for w in re.findall(r"[\w-]+", product)}
+    return m.group("arm").casefold() not in names
+
+
+def is_enumeration(facts: Sequence[Fact]) -> bool:
+    """Many numbers of one kind and unit in a passage: a list of rates, not one finding."""
+    counts = Counter(f.signature for f in facts if f.number)
+    return bool(counts) and max(counts.values()) >= _ENUMERATION
+
+
+def keeps_order(fact: Fact, other: Fact, facts: Sequence[Fact]) -> bool:
+    """Swapping ``fact`` for ``other`` keeps its order against the passage's other numbers of the same unit.
+
+    "after 4 weeks on the 0.5 mg dosage, increase to 1 mg" must not become "on 1.5 mg ... increase
+    to 1 mg": an increase to a lower dose gives the false statement away.
+    """
+    if fact.value is None or other.value is None:
+        return True
+    for f in facts:
+        if f is fact or f.signature != fact.signature or f.value is None or f.value == fact.value:
+            continue
+        if (fact.value < f.value) != (other.value < f.value) or other.value == f.value:
+            return False
+    return True
 
 
 class FactPool:
@@ -430,6 +637,14 @@ class ItemGenerator:
                 pages[norm(sentence)].add((chunk.version_id, chunk.page))
         # Disclaimers and running footers recur on many pages; they are never worth a question.
         self.boilerplate = {s for s, where in pages.items() if len(where) >= 3}
+        self.listed = ListedEntries(c.product for c in corpus)
+        self.doc_words: dict[str, set[str]] = defaultdict(set)
+        for chunk in corpus:
+            for sentence in sentences(chunk.text):
+                self.listed.add_sentence(chunk.document_id, sentence)
+                self.doc_words[chunk.document_id].update(_words(sentence))
+            for entry, _unit, _shape in self._entries(chunk):
+                self.listed.add(entry)
 
     def generate(
         self,
@@ -445,6 +660,10 @@ class ItemGenerator:
         have an item: a rerun then counts those sentences as duplicates instead of asking about
         them again in another form.
         """
+        chunks = list(chunks)
+        kinds_by_doc: dict[str, Counter[str]] = defaultdict(Counter)
+        for chunk in chunks:
+            kinds_by_doc[chunk.document_id][chunk.section_kind] += 1
         asked = asked or set()
         rng = random.Random(self.config.seed if seed is None else seed)
         ctx = CheckContext(
@@ -465,7 +684,10 @@ class ItemGenerator:
             section = (chunk.document_id, chunk.section_kind)
             if per_chunk[chunk.chunk_id] >= self.config.items_per_chunk:
                 continue
-            if per_section[section] >= self.config.items_per_section:
+            # Sorted into label sections (several kinds besides "body"): its "body" chunks are what
+            # ingest could not place; a short label with one or two headings ingest knows is not.
+            anatomy = len(set(kinds_by_doc[chunk.document_id]) - {"body"}) >= 3
+            if per_section[section] >= section_quota(chunk, self.config.items_per_section, anatomy):
                 continue
             if norm(unit) in done_units:
                 continue  # chunks overlap by a sentence; ask about it once
@@ -494,7 +716,79 @@ class ItemGenerator:
                     per_section[section] += 1
                     facts_asked[chunk.document_id].append((self._fact_keys(unit), _words(unit)))
                     break
+        self._listed_items(chunks, report, ctx, rng, asked, {norm(i.passage) for i in report.items})
         return report
+
+    def _entries(self, chunk: SourceChunk) -> list[tuple[Entry, str, str]]:
+        """Contraindications and indications a chunk lists (or a deck's key messages), with the unit and its shape."""
+        if chunk.page_unit == "slide" and chunk.section_kind in ("slide", "notes"):
+            # A deck's lines rarely hold a number; its key messages are asked against other decks' lines.
+            title = re.split(r"[:(]", chunk.title)[0].strip()
+            return [
+                (Entry(chunk.document_id, title, KEY_MESSAGE, message), text, "item")
+                for text, shape in self._units(chunk)
+                if shape != "row" and (message := key_message_of(text, chunk.title)) is not None
+            ]
+        if chunk.section_kind not in LISTED_KINDS or not chunk.product or chunk.product.lower() == "none":
+            return []
+        lead_ins = self._lead_ins(chunk)
+        out = []
+        for text, shape in self._units(chunk):
+            lead_in = next((li for item, li in lead_ins.items() if text == f"{li} {item}"), None)
+            entry = entry_of(text, shape, chunk.section_kind, lead_in)
+            if entry is not None:
+                out.append((Entry(chunk.document_id, chunk.product, chunk.section_kind, entry), text, shape))
+        return out
+
+    def _listed_items(
+        self,
+        chunks: Iterable[SourceChunk],
+        report: GenerationReport,
+        ctx: CheckContext,
+        rng: random.Random,
+        asked: set[str],
+        kept: set[str],
+    ) -> None:
+        """One item per listed contraindication or indication whose passage has no item yet."""
+        per_kind: Counter[tuple[str, str]] = Counter()
+        for chunk in chunks:
+            for entry, unit, shape in self._entries(chunk):
+                key = norm(unit)
+                if per_kind[(entry.document_id, entry.kind)] >= MOST_PER_KIND:
+                    break
+                if key in kept:
+                    continue
+                kept.add(key)
+                if key in asked:
+                    report.record(ItemType.mcq, "duplicate", chunk.document_id)
+                    continue
+                # "hypersensitivity to VANTORIN": as the one option naming the product it would give itself
+                # away, so it is only ever asked as a true statement.
+                distractors = [] if self.listed.names_a_product(entry.text) else self.listed.borrowed(entry)
+                # The best-worded few in a seeded random order, then the rest.
+                head = min(len(distractors), self.config.mcq_options + 1)
+                order = rng.sample(range(head), head) + list(range(head, len(distractors)))
+                source = {**chunk.source_fields(), "shape": shape}
+                item = listed_item(
+                    entry, unit, distractors, source, order or [rng.randrange(4)], self.config.mcq_options
+                )
+                if item is None:
+                    report.record(ItemType.mcq, "too_few_distractors", chunk.document_id)
+                    continue
+                reason = run_checks(item, ctx)
+                report.record(item.type, reason, chunk.document_id)
+                if reason is None:
+                    report.items.append(item)
+                    per_kind[(entry.document_id, entry.kind)] += 1
+
+    @staticmethod
+    def _lead_ins(chunk: SourceChunk) -> dict[str, str]:
+        lead_ins: dict[str, str] = {}
+        for _text, shape, parts in units(chunk):  # type: ignore[arg-type]
+            if shape == "list" and parts and parts[0].rstrip().endswith(":"):
+                for item in parts[1:]:
+                    lead_ins.setdefault(item, parts[0])
+        return lead_ins
 
     def plan(self, chunks: Iterable[SourceChunk]) -> list[tuple[SourceChunk, str, str, list[Fact]]]:
         """Candidate units in the order they are asked about: the blueprint (see the module docstring).
@@ -517,7 +811,8 @@ class ItemGenerator:
                 for position, (text, shape) in enumerate(self._units(chunk)):
                     facts = self._gap_facts(text, chunk)
                     if facts:
-                        rank = (gap_priority(facts[0], chunk.section_kind), n * 1000 + position)
+                        key_term = 0 if _KEY_PK.search(text) else 1
+                        rank = (key_term, gap_priority(facts[0], chunk.section_kind), n * 1000 + position)
                         sections[chunk.section_kind].append((rank, chunk, text, shape, facts))
             order = sorted(sections, key=lambda k: (_PART_ORDER.get(k, 0), first_seen[k]))
             for kind in order:
@@ -534,11 +829,7 @@ class ItemGenerator:
         out: their extracted text has one cell per line, so a row is not reliably a row.
         """
         all_units = units(chunk)  # type: ignore[arg-type]
-        lead_ins: dict[str, str] = {}
-        for _text, shape, parts in all_units:
-            if shape == "list" and parts and parts[0].rstrip().endswith(":"):
-                for item in parts[1:]:
-                    lead_ins.setdefault(item, parts[0])
+        lead_ins = ItemGenerator._lead_ins(chunk)
         out = []
         for text, shape, parts in all_units:
             if shape == "row":
@@ -568,12 +859,17 @@ class ItemGenerator:
     def _gap_facts(self, sentence: str, chunk: SourceChunk) -> list[Fact]:
         """Facts worth asking about, best first: stated once in the sentence, not the product's own name."""
         product = self.lexicon.canonical(chunk.product) if chunk.product else ""
+        every = self.lexicon.facts(sentence)
+        if is_enumeration(every) or about_other_arm(sentence, chunk.product):
+            return []
         facts = [
             f
-            for f in self.lexicon.facts(sentence)
+            for f in every
             if len(re.findall(re.escape(f.text), sentence)) == 1
             and not (f.kind == "drug" and self.lexicon.canonical(f.text) == product)
-            and not is_incidental(sentence, f)
+            and askable(sentence, f, every, chunk.section_kind)
+            # "reduction in HbA1c": the endpoint's bare name is no test of what the document found.
+            and not (f.kind == "endpoint" and not re.search(r"[ -]\d", f.text))
         ]
         return sorted(facts, key=lambda f: (gap_priority(f, chunk.section_kind), f.start))
 
@@ -603,7 +899,7 @@ class ItemGenerator:
         )
         if item_type == ItemType.cloze:
             return DraftItem(ItemType.cloze, stem, [], fact.text, **base), None  # type: ignore[arg-type]
-        alternatives = self.pool.alternatives(fact, sentence, chunk.product)
+        alternatives = self._unmentioned(self.pool.alternatives(fact, sentence, chunk.product), chunk.document_id)
         wanted = self.config.mcq_options - 1
         if len(alternatives) < wanted:
             return None, "too_few_distractors"
@@ -615,6 +911,18 @@ class ItemGenerator:
         rng.shuffle(options)
         return DraftItem(ItemType.mcq, stem, options, fact.text, **base), None  # type: ignore[arg-type]
 
+    def _unmentioned(self, alternatives: list[Fact], document_id: str) -> list[Fact]:
+        """Drop names the document itself mentions: a drug it names elsewhere may well be a right answer too.
+
+        "Monitor renal function when ciprofloxacin is coadministered with methotrexate" is not what
+        the label says, but the label lists methotrexate as an interaction, so the statement is not
+        plainly false; an "ADC, e.g. _____" question must not offer another ADC the review discusses.
+        Only drug names: numbers are kept out of the options by the checks, and an endpoint the document
+        also reports ("PASI 75" against a primary "PASI 90") is a fair wrong answer.
+        """
+        words = self.doc_words.get(document_id, set())
+        return [a for a in alternatives if a.kind != "drug" or not _words(a.text) <= words]
+
     def _pick(self, facts: list[Fact], rng: random.Random, section_kind: str = "body") -> Fact:
         best = gap_priority(facts[0], section_kind)
         return rng.choice([f for f in facts if gap_priority(f, section_kind) == best])
@@ -622,18 +930,25 @@ class ItemGenerator:
     def _true_false(self, sentence: str, facts: list[Fact], source: dict[str, object], rng: random.Random) -> DraftItem:
         if rng.random() < 0.5:
             # Swap any fact, including the product's own name: "ustekinumab" for "lumeracept" is a fair test.
+            every = self.lexicon.facts(sentence)
+            section_kind = str(source.get("section_kind", "body"))
             swappable = [
                 f
-                for f in self.lexicon.facts(sentence)
+                for f in every
                 if len(re.findall(re.escape(f.text), sentence)) == 1
                 and not is_threshold(sentence, f)
-                and not is_incidental(sentence, f)
+                and askable(sentence, f, every, section_kind)
                 and f.kind != "ratio"  # "30:1" has no neighbours that make a meaningful false ratio
             ]
             rng.shuffle(swappable)
             for fact in swappable:
                 product = str(source.get("product", ""))
-                alternatives = [a for a in self.pool.alternatives(fact, sentence, product) if _far_enough(fact, a)]
+                document = str(source.get("document_id", ""))
+                alternatives = [
+                    a
+                    for a in self._unmentioned(self.pool.alternatives(fact, sentence, product), document)
+                    if _far_enough(fact, a) and keeps_order(fact, a, every)
+                ]
                 if not alternatives:
                     continue
                 pick = rng.choice(alternatives[:3] if fact.kind in NUMERIC_KINDS else alternatives)

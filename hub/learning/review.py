@@ -37,7 +37,16 @@ _TOPIC_WEIGHT = {
         "discussion": 0.5,
     }.items()
 }
-_FACT_WEIGHT = {"dose": 1.0, "percent": 1.0, "interval": 0.9, "duration": 0.9, "endpoint": 0.8, "drug": 0.7}
+_FACT_WEIGHT = {
+    "contraindication": 1.0,
+    "indication": 1.0,
+    "dose": 1.0,
+    "percent": 1.0,
+    "interval": 0.9,
+    "duration": 0.9,
+    "endpoint": 0.8,
+    "drug": 0.7,
+}
 
 
 class Reviewable(Protocol):

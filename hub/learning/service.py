@@ -406,11 +406,13 @@ class LearningService:
         item = self._item(item_id)
         if item.status == ItemStatus.retired:
             raise Conflict(f"item '{item_id}' is retired with its source version; it cannot be edited")
-        if item.type == ItemType.true_false and (stem is not None or options is not None or answer is not None):
+        if item.type == ItemType.true_false and (options is not None or answer is not None):
+            # The key follows from the statement: a true one states the passage's facts, a false one has
+            # one fact changed. Rewording is an edit; turning one into the other is a new item.
             raise InvalidInput(
-                "a true/false statement is either verbatim or one fact swapped, so only its explanation "
-                "can be edited; reject it instead",
-                field="stem",
+                "a true/false item's options and answer follow from its statement; edit the stem or "
+                "explanation, or reject it",
+                field="answer",
             )
         changes = {
             k: v

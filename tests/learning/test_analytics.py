@@ -172,3 +172,51 @@ def test_analytics_on_an_empty_hub(lhub) -> None:
     analytics = lhub.learning.analytics
     assert analytics.table() == [] and analytics.retention() == [] and analytics.gaps() == []
     assert plots.render(analytics, "mastery").startswith(b"\x89PNG")
+
+
+def test_content_gaps_include_answers_given_with_low_support(lhub, zorbex, people) -> None:
+    audit, ana, ben, olive = lhub.audit, people["ana"], people["ben"], people["olive"]
+    question = "What is the Zorbex dose in severe hepatic impairment?"
+
+    def given(who, q: str, support: float) -> None:  # type: ignore[no-untyped-def]
+        audit.append("answer.given", who, {"question": q, "support": support, "answer": "..."}, product="Zorbex")
+
+    given(ana, question, 0.55)  # answered, but barely: a gap
+    given(ben, question.lower(), 0.52)  # the same question from another MSL
+    given(ana, question, 0.91)  # well supported: not a gap
+    given(olive, question, 0.40)  # not an MSL: left out by default
+    audit.append("answer.refused", ben, {"question": question, "support": 0.3, "refusal_reason": "low"})
+    given(ana, "How is Zorbex stored?", 0.95)
+    gaps = lhub.learning.analytics.gaps()
+    assert len(gaps) == 1
+    (gap,) = gaps
+    # By hand: 2 low-support answers (0.55, 0.52) + 1 refusal = 3, from ana and ben; lowest support 0.3.
+    assert (gap["count"], gap["low_support"], gap["refused"], gap["askers"]) == (3, 2, 1, 2)
+    assert gap["min_support"] == 0.3 and gap["reason"] == "low"
+    assert gap["products"] == ["Zorbex"]
+    # A stricter line leaves the 0.55 answer out; all roles bring olive's answer in.
+    assert lhub.learning.analytics.gaps(low_support=0.53)[0]["count"] == 2
+    assert lhub.learning.analytics.gaps(msl_only=False)[0]["count"] == 4
+
+
+def test_mastery_by_document_and_section_kind(lhub, history) -> None:
+    from sqlalchemy import update
+
+    from hub.learning.models import ItemRow
+
+    a, b, c = history
+    analytics = lhub.learning.analytics
+    rows = {(d["document"], d["topic"]): d for d in analytics.by_document()}
+    title = a.citation.title
+    assert set(rows) == {(title, a.topic), (title, b.topic), (title, c.topic)}
+    # By hand (see the history fixture): A answered right by ana and wrong by ben; B wrong then right; C right.
+    ra = (r(3, S_GOOD) + r(3, S_AGAIN)) / 2
+    row = rows[(title, a.topic)]
+    assert (row["attempts"], row["correct"], row["users"], row["accuracy"]) == (2, 1, 2, 0.5)
+    assert row["mastery"] == pytest.approx(0.5 * ra, abs=1e-4)
+    assert rows[(title, c.topic)]["mastery"] == pytest.approx(r(2, S_GOOD), abs=1e-4)
+    assert not any(d["enough_answers"] for d in rows.values())  # 1-2 answers each, minimum 3
+    # Retiring A: its answers leave the figures.
+    with lhub.learning.sessions.begin() as s:
+        s.execute(update(ItemRow).where(ItemRow.id == a.id).values(status="retired"))
+    assert (title, a.topic) not in {(d["document"], d["topic"]) for d in analytics.by_document()}

@@ -126,3 +126,36 @@ def test_review_quiz_feedback_and_analytics_over_http(client_keys, zorbex) -> No
 class _Item:
     def __init__(self, data: dict) -> None:
         self.type, self.answer, self.options = data["type"], data["answer"], data["options"]
+
+
+def test_review_queue_bulk_decisions_and_document_analytics_over_http(client_keys, zorbex) -> None:
+    client, keys = client_keys
+    owner, manager = auth(keys["olive"]), auth(keys["mia"])
+    assert client.post("/api/quizzes/generate", json={}, headers=owner).status_code == 201
+    assert client.get("/api/quiz-items/queue", headers=auth(keys["ana"])).status_code == 403
+    queue = client.get("/api/quiz-items/queue", headers=owner).json()
+    drafts = client.get("/api/quiz-items", params={"status": "draft"}, headers=owner).json()
+    assert sorted(i["id"] for i in queue) == sorted(i["id"] for i in drafts) and len(queue) >= 2
+    from hub.learning.review import rank
+
+    class _Row:  # what ranking reads, from the JSON
+        def __init__(self, d: dict) -> None:
+            self.id, self.topic, self.fact_kind = d["id"], d["topic"], d.get("fact_kind", "")
+            self.type, self.answer, self.stem = d["type"], d["answer"], d["stem"]
+
+    assert [i["id"] for i in queue] == [s.item_id for s in rank([_Row(d) for d in drafts])]
+    mcqs = client.get("/api/quiz-items/queue", params={"type": "mcq", "limit": 1}, headers=owner).json()
+    assert len(mcqs) == 1 and mcqs[0]["type"] == "mcq"
+    first, second = queue[0]["id"], queue[1]["id"]
+    missing = client.post("/api/quiz-items/decisions", json={"item_ids": [first], "decision": "reject"}, headers=owner)
+    assert missing.status_code == 422  # a rejection needs a reason
+    done = client.post(
+        "/api/quiz-items/decisions", json={"item_ids": [first, second], "decision": "approve"}, headers=owner
+    ).json()
+    assert sorted(i["id"] for i in done["done"]) == sorted([first, second]) and done["failed"] == {}
+    again = client.post(
+        "/api/quiz-items/decisions", json={"item_ids": [first], "decision": "approve"}, headers=owner
+    ).json()
+    assert again["done"] == [] and first in again["failed"]
+    assert client.get("/api/analytics/documents", headers=manager).json() == []  # no answers yet
+    assert client.get("/api/analytics/gaps", params={"low_support": 2}, headers=manager).status_code == 422

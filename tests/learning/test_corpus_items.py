@@ -26,11 +26,12 @@ def corpus_hub(tmp_path_factory, embedder):  # type: ignore[no-untyped-def]
 
 def test_most_items_survive_the_checks_and_every_type_is_present(corpus_hub) -> None:
     hub, run = corpus_hub
-    # The blueprint asks fewer, better questions: each fact once, non-MSL sections never (issue 14).
-    assert run.generated >= 200 and run.kept >= 90
-    assert run.kept_share >= 0.3
+    # The blueprint asks fewer, better questions: each fact once, non-MSL sections never, no trial design,
+    # no comparator figures, and no distractor the document itself names (issue 14). 89 kept when written.
+    assert run.generated >= 200 and run.kept >= 80
+    assert run.kept_share >= 0.28
     assert run.generated == run.kept + sum(run.rejected.values())
-    assert {t: v["kept"] > 20 for t, v in run.by_type.items()} == {"mcq": True, "cloze": True, "true_false": True}
+    assert {t: v["kept"] >= 12 for t, v in run.by_type.items()} == {"mcq": True, "cloze": True, "true_false": True}
 
 
 def _verbatim(passage: str, text: str) -> bool:

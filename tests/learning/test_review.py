@@ -38,3 +38,15 @@ def test_review_queue_ranks_drafts_and_filters(lhub, zorbex) -> None:  # type: i
     topic = queue[-1].topic
     assert {i.topic for i in learning.review_queue(topic=topic)} == {topic}
     assert len(learning.review_queue(limit=2)) == 2
+
+
+def test_the_review_screen_lists_drafts_in_queue_order(lhub, zorbex) -> None:  # type: ignore[no-untyped-def]
+    from ui.quiz_review import PAGE_SIZE, _page_of
+
+    lhub.learning.generate(Principal.system("test"))
+    queue = lhub.learning.review_queue()
+    items, page, total = _page_of(lhub, "draft", None, None, None, 0)
+    assert page == 0 and total == len(queue)
+    assert [i.id for i in items] == [i.id for i in queue[:PAGE_SIZE]]
+    # Other statuses keep the listing order (nothing to rank).
+    assert _page_of(lhub, "approved", None, None, None, 0)[2] == 0

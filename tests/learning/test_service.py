@@ -98,7 +98,32 @@ def test_edits_are_rechecked_back_to_draft_and_audited(lhub, zorbex, people) -> 
     assert entry.payload["after"] == {"explanation": "See the efficacy section."}
     tf = next(i for i in items if i.type == "true_false")
     with pytest.raises(InvalidInput, match="true/false"):
+        learning.edit(tf.id, olive, answer="True" if tf.answer == "False" else "False")
+    # A statement that loses its facts fails the re-run checks, whatever the key.
+    with pytest.raises(InvalidInput, match="check"):
         learning.edit(tf.id, olive, stem="Something else entirely for the statement.")
+
+
+def test_true_false_stems_can_be_reworded_and_the_checks_run_again(lhub, zorbex, people) -> None:
+    learning, olive = lhub.learning, people["olive"]
+    items = approve_all(lhub, olive)
+    true_item = next((i for i in items if i.type == "true_false" and i.answer == "True"), None)
+    false_item = next((i for i in items if i.type == "true_false" and i.answer == "False"), None)
+    assert true_item is not None and false_item is not None, "the sample document gives both kinds"
+    # True: a rewording that keeps every fact of the passage is accepted, back to draft and audited.
+    reworded = "In short: " + true_item.stem[0].lower() + true_item.stem[1:]
+    edited = learning.edit(true_item.id, olive, stem=reworded)
+    assert edited.stem == reworded and edited.status == "draft"
+    assert events(lhub, "quiz_item.edited")[-1].payload["after"] == {"stem": reworded}
+    # ... one that changes a number no longer states the passage: refused.
+    facts = learning.generator().lexicon.facts(true_item.stem)
+    changed = true_item.stem[: facts[0].start] + "999 mg" + true_item.stem[facts[0].end :]
+    with pytest.raises(InvalidInput, match="answer_not_in_passage"):
+        learning.edit(true_item.id, olive, stem=changed)
+    # False: the changed fact must stay and the source's fact must not come back.
+    with pytest.raises(InvalidInput, match="false_not_altered"):
+        learning.edit(false_item.id, olive, stem=false_item.citation.passage)
+    assert learning.edit(false_item.id, olive, stem="Note: " + false_item.stem).stem.startswith("Note: ")
 
 
 def _answer_all(hub, who, items) -> None:  # type: ignore[no-untyped-def]
