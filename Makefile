@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 # torch 2.13.0 is the CPU wheel on these machines; pip also looks in /opt/wheels when present.
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run serve ingest-corpus test test-fast lint lock corpus screenshots clean fuzz axe
+.PHONY: setup run serve ingest-corpus check test test-fast lint lock corpus screenshots clean fuzz axe
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,15 @@ AXE_VERSION := 4.14.1
 
 axe: .axe/node_modules/axe-core/axe.min.js ## install axe-core for the accessibility test
 
-test: setup axe ## the whole test suite (CI runs exactly this)
+# The gates CI enforces before any test runs: lint, formatting, types, and the import-layering contract.
+CHECKED := hub ingest ui evals tests corpus
+check: setup ## ruff lint, ruff format --check, mypy (hub ingest ui evals), import-linter contracts
+	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/ruff format --check $(CHECKED)
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: check axe ## the gates, then the whole test suite (CI runs exactly this)
 	$(BIN)/python -m pytest -q
 
 test-fast: setup ## skip the slow end-to-end tests
@@ -47,8 +55,7 @@ test-fast: setup ## skip the slow end-to-end tests
 fuzz: setup ## bounded schemathesis run against a real hub serve's OpenAPI schema; fails on any 5xx (tests/security/fuzz.py)
 	$(BIN)/python -m tests.security.fuzz
 
-lint: setup
-	$(BIN)/ruff check hub ingest ui evals tests corpus
+lint: check
 
 lock: ## re-pin every dependency from the current environment
 	$(BIN)/pip freeze --exclude-editable | sed -E 's/^torch==([0-9.]+)\+cpu$$/torch==\1/' > requirements.lock

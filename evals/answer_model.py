@@ -216,9 +216,10 @@ def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, m
     row: dict[str, Any] = {"id": q.id, "set": a.set_name, "group": a.group, "refused": refused, "support": best}
     if q.answerable:
         row["page_hit"] = any(u.source_file == q.source_file and u.page in q.pages for u in chosen)
-        row["evidence_quoted"] = bool(q.evidence) and any(holds_evidence(q.evidence, u.text) for u in chosen)
-        row["evidence_quoted_clean"] = bool(q.evidence) and any(
-            holds_evidence(q.evidence, u.text, ignore_numbers=a.noise) for u in chosen
+        evidence = q.evidence or ""
+        row["evidence_quoted"] = bool(evidence) and any(holds_evidence(evidence, u.text) for u in chosen)
+        row["evidence_quoted_clean"] = bool(evidence) and any(
+            holds_evidence(evidence, u.text, ignore_numbers=a.noise) for u in chosen
         )
         row["false_refusal"] = refused
     else:

@@ -25,9 +25,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evals.reporting import percentile
+
+if TYPE_CHECKING:
+    from hub.retrieval import Fusion
 
 METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")
 DEPTH = 100  # documents kept per query: enough for Recall@100 and the TREC run file
@@ -402,7 +405,7 @@ def replay(
     *,
     mode: str = "hybrid",
     depth: int = 100,
-    fusion: str = "rrf",
+    fusion: Fusion = "rrf",
     rrf_k: int = 60,
     dense_weight: float = 1.0,
     lexical_weight: float = 1.0,
@@ -424,7 +427,7 @@ def replay(
                 lx,
                 fusion=fusion,
                 rrf_k=rrf_k,
-                dense_weight=dense_weight,  # type: ignore[arg-type]
+                dense_weight=dense_weight,
                 lexical_weight=lexical_weight,
             )
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[: out_chunks or len(fused)]
@@ -456,7 +459,8 @@ def tune(
         }
     ]
     lexical: dict[tuple[float, float, int], Candidates] = {}
-    for k1, b, tw in itertools.product(BM25_GRID["k1"], BM25_GRID["b"], BM25_GRID["title_weight"]):
+    for k1, b, title_weight in itertools.product(BM25_GRID["k1"], BM25_GRID["b"], BM25_GRID["title_weight"]):
+        tw = int(title_weight)
         step(f"bm25 k1={k1} b={b} title_weight={tw}")
         lex, ms = lexical_candidates(hub, dataset, max_depth, today=today, k1=k1, b=b, title_weight=tw)
         lexical[(k1, b, tw)] = lex

@@ -97,7 +97,7 @@ def bench_ingest(
     try:
         from hub.settings import Settings
 
-        Settings(**overrides)
+        Settings.model_validate(overrides)
     except Exception as exc:
         err.print(f"[red]invalid setting:[/] {exc}")
         raise typer.Exit(2) from exc

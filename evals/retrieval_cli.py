@@ -14,6 +14,7 @@ configuration against the same index:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
 import tempfile
@@ -121,7 +122,7 @@ def evaluate_beir(
             previous, hub.retriever = hub.retriever, retriever
             try:
                 mode_run = search_all(
-                    hub, dataset, config_mode, today=today, on_query=lambda t=task: progress.update(t, advance=1)
+                    hub, dataset, config_mode, today=today, on_query=functools.partial(progress.update, task, advance=1)
                 )
             finally:
                 hub.retriever = previous

@@ -39,10 +39,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Boolean, Integer, String, Text, select, update
+from sqlalchemy import Boolean, Integer, String, Table, Text, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
@@ -262,7 +262,7 @@ class AuditLog:
         # SQLAlchemy Core, not the ORM: the append is on every answer's path and the ORM's unit of
         # work cost several milliseconds more per record (evals/audit_cost.py).
         out: list[AuditEntry] = []
-        head_t, log_t = AuditHead.__table__, AuditRow.__table__
+        head_t, log_t = cast(Table, AuditHead.__table__), cast(Table, AuditRow.__table__)
         # Take the write lock before reading the head (a no-op UPDATE is the portable way).
         conn.execute(update(head_t).where(head_t.c.id == 1).values(seq=head_t.c.seq))
         seq, prev = conn.execute(select(head_t.c.seq, head_t.c.hash).where(head_t.c.id == 1)).one()

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
     Date,
@@ -31,7 +31,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
@@ -283,7 +283,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -586,12 +586,13 @@ class Catalog:
                 )
                 if expect is not None:
                     # Compare-and-set in SQL: the WHERE re-reads the state under the write lock.
-                    changed = s.execute(
+                    result = s.execute(
                         update(Version)
                         .where(Version.id == version_id, Version.status == expect)
                         .values(status=str(status))
                         .execution_options(synchronize_session=False)
-                    ).rowcount
+                    )
+                    changed = cast(CursorResult[Any], result).rowcount
                     if not changed:
                         s.rollback()
                         current = self.get_version(version_id)

@@ -44,7 +44,7 @@ def tokenize(texts: Sequence[str], stemmer: Any) -> list[list[str]]:
     """Lower-case, English stop words removed, Snowball-stemmed tokens."""
     bm25s = _bm25s()
 
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)  # type: ignore[return-value]
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
 
 
 @dataclass

@@ -20,13 +20,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from hub import lifecycle
 from hub.answering import Answer, AnswerComposer, ComposerConfig
 from hub.audit import AuditEntry, AuditLog, canonical_json
 from hub.auth import Principal, UserStore
-from hub.catalog import Catalog, ChunkRow, Version, make_engine
+from hub.catalog import Catalog, ChunkRow, StatusHook, Version, make_engine
 from hub.dense_index import ExactDenseIndex
 from hub.embedding import Embedder
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -137,7 +138,8 @@ class Hub:
             ),
         )
         self.safety = SafetyTerms.load(settings.safety_terms_file)
-        self.retire_listeners: list[Callable[[list[str]], None]] = []
+        # Called with the ids of versions that stopped being retrievable; return values are ignored.
+        self.retire_listeners: list[Callable[[list[str]], object]] = []
         self.settings_fingerprint = hashlib.sha256(
             canonical_json(settings.model_dump(mode="json", include=set(_ANSWER_SETTINGS))).encode()
         ).hexdigest()[:16]
@@ -472,6 +474,14 @@ class Hub:
                 "this older one would bring back retired content"
             )
 
+    def _record_in_transaction(self, entry: tuple[str, Principal, dict[str, Any], dict[str, Any]]) -> StatusHook:
+        """A catalog hook that appends ``entry`` to the audit log inside the status change's transaction."""
+
+        def hook(session: Session, _superseded: list[str]) -> None:
+            self.audit.append_in(session.connection(), [entry])
+
+        return hook
+
     def expire_due(self) -> list[str]:
         """Mark approved versions past their expiry date as expired (audited); returns their ids.
 
@@ -495,9 +505,7 @@ class Hub:
                         Status.expired,
                         reason,
                         expect=Status.approved,
-                        before_commit=lambda session, _superseded, e=entry: self.audit.append_in(
-                            session.connection(), [e]
-                        ),
+                        before_commit=self._record_in_transaction(entry),
                     )
                 except Conflict:
                     continue  # someone else changed it meanwhile
@@ -596,5 +604,5 @@ class _LazyEncoder:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
 
-    def encode_query(self, text: str):  # type: ignore[no-untyped-def]
+    def encode_query(self, text: str) -> np.ndarray:
         return self.hub.embedder().encode_query(text)

@@ -125,9 +125,9 @@ class ChromaVectorIndex:
         self.store = ChromaVectorStore(chroma_collection=self.collection)
 
     def add(self, records: Sequence[VectorRecord]) -> None:
-        from llama_index.core.schema import TextNode
+        from llama_index.core.schema import BaseNode, TextNode
 
-        nodes = [
+        nodes: list[BaseNode] = [
             TextNode(
                 id_=r.chunk_id,
                 text=r.text,

@@ -32,12 +32,9 @@ def embedder():
 @pytest.fixture
 def make_hub(tmp_path: Path, embedder) -> Callable[..., object]:
     """Build a Hub on a fresh data dir, sharing the session's model; ``today`` fixes the clock."""
-    from hub.service import Hub
-    from hub.settings import Settings
 
     def factory(today: dt.date = TODAY, **overrides: object):
-        settings = Settings(data_dir=tmp_path / "data", **overrides)
-        return Hub(settings, clock=lambda: today, embedder=embedder)
+        return samples.build_hub(tmp_path / "data", embedder, today=today, **overrides)
 
     return factory
 
@@ -54,24 +51,8 @@ def label_pdf() -> bytes:
 
 @pytest.fixture
 def meta():
-    from ingest.metadata import parse_metadata
-
-    def factory(**fields: object):
-        base = {
-            "title": "Zorbex Prescribing Information",
-            "doc_type": "label",
-            "product": "Zorbex",
-            "therapeutic_area": "Dermatology",
-            "version": "1.0",
-            "status": "approved",
-            "effective_date": "2026-01-01",
-            "expiry_date": "2027-12-31",
-            "owner": "Test Owner",
-        }
-        base.update(fields)
-        return parse_metadata(base)
-
-    return factory
+    """``meta(**fields)``: the Zorbex label's approval metadata with ``fields`` replaced."""
+    return samples.zorbex_meta
 
 
 @pytest.fixture

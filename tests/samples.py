@@ -1,8 +1,55 @@
-"""Small sample files made by the tests themselves (fictional product "Zorbex")."""
+"""Small sample files made by the tests themselves (fictional product "Zorbex"), their approval
+metadata, and the one way tests build a :class:`~hub.service.Hub`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hub.embedding import Embedder
+    from hub.service import Hub
+    from ingest.metadata import DocumentMetadata
+
+# Approval metadata of the Zorbex label: approved, in date on the tests' fixed day (2026-11-25).
+ZORBEX_META: dict[str, str] = {
+    "title": "Zorbex Prescribing Information",
+    "doc_type": "label",
+    "product": "Zorbex",
+    "therapeutic_area": "Dermatology",
+    "version": "1.0",
+    "status": "approved",
+    "effective_date": "2026-01-01",
+    "expiry_date": "2027-12-31",
+    "owner": "Test Owner",
+}
+
+
+def zorbex_meta(**fields: Any) -> DocumentMetadata:
+    """:data:`ZORBEX_META` with ``fields`` replaced, parsed as an upload's metadata would be."""
+    from ingest.metadata import parse_metadata
+
+    return parse_metadata({**ZORBEX_META, **fields})
+
+
+def build_hub(
+    data_dir: Path,
+    embedder: Embedder | None,
+    *,
+    today: dt.date | None = None,
+    now: Callable[[], dt.datetime] | None = None,
+    **settings: Any,
+) -> Hub:
+    """A Hub on ``data_dir`` sharing the session's model; ``today`` or ``now`` fix its clock."""
+    from hub.service import Hub
+    from hub.settings import Settings
+
+    clock = (lambda: today) if today is not None else None
+    return Hub(Settings(data_dir=data_dir, **settings), clock=clock, now=now, embedder=embedder)
+
 
 LABEL_PAGES = [
     (

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS, TODAY
+from tests.samples import build_hub
 
 pytestmark = pytest.mark.slow
 QUESTIONS = Path(__file__).resolve().parents[1] / "evals" / "questions.jsonl"
@@ -16,10 +17,7 @@ RETIRED = {"lumerza-launch-deck-2024.pptx", "lumerza-dosing-quick-reference-v1.p
 
 @pytest.fixture(scope="module")
 def corpus_hub(tmp_path_factory, embedder):
-    from hub.service import Hub
-    from hub.settings import Settings
-
-    hub = Hub(Settings(data_dir=tmp_path_factory.mktemp("corpus") / "data"), clock=lambda: TODAY, embedder=embedder)
+    hub = build_hub(tmp_path_factory.mktemp("corpus") / "data", embedder, today=TODAY)
     results = hub.ingestion.ingest_paths([CORPUS])
     assert not [r for r in results if r.outcome == "failed"], [r.message for r in results if r.outcome == "failed"]
     return hub

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 
@@ -340,7 +340,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
 
     # A refused review (e.g. flagged without a comment) says why next to the button; the comment box stays.
     @guard("compliance", get_hub, outputs=3)
-    def on_review(who: Any, record_id: str | None, status: str, text: str) -> tuple[str, str, str]:
+    def on_review(who: Any, record_id: str | None, status: str, text: str) -> tuple[str, Any, str]:
         hub = get_hub()
         if not record_id:
             return "<p class='hub-bad'>Choose a record to review first.</p>", gr.update(), text
@@ -360,7 +360,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     verify.click(on_verify, [principal], [verified])
 
     @guard("compliance", get_hub)
-    def on_export(who: Any, kind: str) -> Any:
+    def on_export(who: Any, kind: Literal["csv", "json"]) -> Any:
         hub = get_hub()
         data = hub.audit.export(kind, actor=who)
         return gr.update(value=str(_private_file(hub, "audit-log", kind, data)), visible=True)

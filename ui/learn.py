@@ -223,7 +223,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     # Problems are said in the feedback box under the options; the options stay visible and usable.
     @guard("learn", get_hub, outputs=9, message_at=5)
     def on_check(who: Any, q: dict[str, Any] | None, picked: str | None, text: str) -> list[Any]:
-        keep = [gr.update()] * 9
+        keep: list[Any] = [gr.update()] * 9
         if not q:
             keep[5] = error_html("Start a quiz first.")
             return keep

@@ -21,7 +21,7 @@ from ui import demo
 
 log = logging.getLogger(__name__)
 
-VIEWS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+VIEWS: dict[str, Any] = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 QUESTION = "How long did injection site reactions typically last in the placebo-controlled part of LUMEN-1?"
 
 

@@ -27,7 +27,7 @@ Manager = Annotated[Principal, Depends(require(Role.manager, Role.admin))]
 
 
 def _learning(request: Request) -> LearningService:
-    return request.app.state.hub.learning  # type: ignore[no-any-return]
+    return request.app.state.hub.learning
 
 
 class GenerateIn(BaseModel):

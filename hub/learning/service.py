@@ -18,9 +18,10 @@ import logging
 import random
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -190,10 +191,10 @@ class LearningService:
             generated=report.generated,
             kept=report.kept,
             kept_share=round(report.kept_share, 4),
-            rejected=summary["rejected"],  # type: ignore[arg-type]
+            rejected=summary["rejected"],
             by_type=summary["by_type"],
             item_ids=[r.id for r in rows],
-        )  # type: ignore[arg-type]
+        )
 
     def _row(
         self, item: DraftItem, run_id: str, status: ItemStatus, now: dt.datetime, approver: Principal | None
@@ -414,7 +415,7 @@ class LearningService:
                 "explanation, or reject it",
                 field="answer",
             )
-        changes = {
+        changes: dict[str, Any] = {
             k: v
             for k, v in {
                 "stem": stem,
@@ -528,8 +529,11 @@ class LearningService:
 
     def _deactivate_cards(self, item_ids: list[str]) -> int:
         with self.sessions.begin() as s:
-            result = s.execute(
-                update(CardRow).where(CardRow.item_id.in_(item_ids), CardRow.active.is_(True)).values(active=False)
+            result = cast(
+                CursorResult[Any],
+                s.execute(
+                    update(CardRow).where(CardRow.item_id.in_(item_ids), CardRow.active.is_(True)).values(active=False)
+                ),
             )
             return int(result.rowcount or 0)
 
@@ -610,7 +614,7 @@ class LearningService:
             chosen = self._pick(actor, pool, n, attempt_id)
             kind = "quiz"
         now = self.now()
-        scope = {"document_id": document_id, "product": product, "topic": topic, "n": n}
+        quiz_scope = {"document_id": document_id, "product": product, "topic": topic, "n": n}
         with self.sessions.begin() as s:
             s.add(
                 AttemptRow(
@@ -618,7 +622,7 @@ class LearningService:
                     user_id=actor.user_id,
                     user_name=actor.name,
                     kind=kind,
-                    scope=scope,
+                    scope=quiz_scope,
                     item_ids=[r.id for r in chosen],
                     started_at=now,
                 )
@@ -626,7 +630,7 @@ class LearningService:
         self.hub.audit.append(
             "quiz.started",
             actor,
-            {"attempt_id": attempt_id, "kind": kind, "scope": scope, "item_ids": [r.id for r in chosen]},
+            {"attempt_id": attempt_id, "kind": kind, "scope": quiz_scope, "item_ids": [r.id for r in chosen]},
             subject=attempt_id,
             product=",".join(sorted({r.product for r in chosen if r.product})),
         )

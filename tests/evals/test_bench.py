@@ -91,6 +91,8 @@ def _hub(args: list[str], tmp_path: Path, timeout: int = 300) -> subprocess.Comp
     )
 
 
+# Subprocess runs of `hub bench` (model load, a real server): end to end, so slow.
+@pytest.mark.slow
 def test_bench_ingest_files_and_beir_end_to_end(tmp_path):
     corpus, beir, out = _write_corpus(tmp_path / "corpus"), _write_beir(tmp_path / "beir"), tmp_path / "reports"
     run = _hub(
@@ -131,6 +133,7 @@ def test_bench_ingest_files_and_beir_end_to_end(tmp_path):
     assert not (tmp_path / "unused-data").exists()  # throw-away data dirs only
 
 
+@pytest.mark.slow
 def test_bench_ask_starts_a_loopback_server_and_reports_percentiles(tmp_path):
     corpus, out = _write_corpus(tmp_path / "corpus"), tmp_path / "reports"
     questions = tmp_path / "questions.jsonl"
@@ -175,6 +178,7 @@ def test_bench_ask_starts_a_loopback_server_and_reports_percentiles(tmp_path):
         assert (out / name).stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_bench_ask_refuses_non_loopback_and_explains_a_dead_server(tmp_path):
     with pytest.raises(ValueError, match="loopback"):
         check_loopback("http://10.1.2.3:8000")

@@ -28,7 +28,10 @@ def test_eval_qa_reports_hits_and_refusals(tmp_path):
             "source_file": "label.pdf",
             "page": 2,
             "category": "dosing",
-            "evidence": "The recommended dose of Zorbex is 150 mg given by subcutaneous injection at week 0 and week 4, then every 12 weeks thereafter.",
+            "evidence": (
+                "The recommended dose of Zorbex is 150 mg given by subcutaneous injection at week 0 and week 4, "
+                "then every 12 weeks thereafter."
+            ),
         },
         {
             "id": "u1",

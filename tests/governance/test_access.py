@@ -14,11 +14,9 @@ from fastapi.testclient import TestClient
 
 from hub.api import access_matrix, create_app
 from hub.auth import Role
-from hub.service import Hub
-from hub.settings import Settings
-from ingest.metadata import parse_metadata
 from tests import samples
 from tests.conftest import TODAY, RoleClient
+from tests.samples import build_hub, zorbex_meta
 
 ALL = set(Role)
 READERS = {Role.msl, Role.content_owner, Role.compliance}
@@ -48,39 +46,27 @@ MATRIX: dict[tuple[str, str], set[Role]] = {
 CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
 
 
-def _meta(**fields):
-    base = {
-        "title": "Zorbex Prescribing Information",
-        "doc_type": "label",
-        "product": "Zorbex",
-        "version": "1.0",
-        "status": "approved",
-        "effective_date": "2026-01-01",
-        "expiry_date": "2027-12-31",
-    }
-    return parse_metadata({**base, **fields})
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, embedder):
     # Every failure below comes from one test client: lift the per-client sign-in limit
     # (tests/security/test_signin.py checks the limit itself).
-    settings = Settings(data_dir=tmp_path_factory.mktemp("access") / "data", auth_max_failures_per_client=1_000_000)
-    hub = Hub(settings, clock=lambda: TODAY, embedder=embedder)
+    hub = build_hub(
+        tmp_path_factory.mktemp("access") / "data", embedder, today=TODAY, auth_max_failures_per_client=1_000_000
+    )
     keys = {role: hub.users.add(f"u-{role}".replace("_", "-"), role)[1] for role in Role}
     _, disabled_key = hub.users.add("gone", Role.msl)
     hub.users.disable("gone")
     hub.users.add("victim", Role.msl)
-    live = hub.ingestion.ingest_bytes(samples.label_pdf(), "label.pdf", _meta())
+    live = hub.ingestion.ingest_bytes(samples.label_pdf(), "label.pdf", zorbex_meta())
     draft = hub.ingestion.ingest_bytes(
         samples.pdf_from_pages([("Draft", ["A draft leaflet about Zorbex storage at room temperature."])]),
         "draft.pdf",
-        _meta(title="Draft leaflet", status="draft"),
+        zorbex_meta(title="Draft leaflet", status="draft"),
     )
     doomed = hub.ingestion.ingest_bytes(
         samples.pdf_from_pages([("Old", ["An approved leaflet about Zorbex travel that will be withdrawn."])]),
         "doomed.pdf",
-        _meta(title="Travel leaflet"),
+        zorbex_meta(title="Travel leaflet"),
     )
     record = hub.audit.query(event="document.uploaded")[0]
     with TestClient(create_app(hub=hub)) as client:

@@ -11,10 +11,9 @@ from fastapi.testclient import TestClient
 
 from hub.api import access_matrix, create_app
 from hub.auth import Principal, Role
-from hub.service import Hub
-from hub.settings import Settings
 from ingest.metadata import parse_metadata
 from tests.conftest import CORPUS, TODAY, RoleClient
+from tests.samples import build_hub
 
 M, OWN, MGR, A = Role.msl, Role.content_owner, Role.manager, Role.admin
 
@@ -43,9 +42,7 @@ CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, embedder):
-    hub = Hub(
-        Settings(data_dir=tmp_path_factory.mktemp("access-learning") / "data"), clock=lambda: TODAY, embedder=embedder
-    )
+    hub = build_hub(tmp_path_factory.mktemp("access-learning") / "data", embedder, today=TODAY)
     keys = {role: hub.users.add(f"u-{role}".replace("_", "-"), role)[1] for role in Role}
     meta = parse_metadata(
         {

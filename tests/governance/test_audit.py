@@ -17,25 +17,11 @@ from hub.auth import Principal, Role
 from hub.catalog import make_engine
 from hub.errors import InvalidInput, NotFound
 from hub.service import AskFilters, Hub
-from hub.settings import Settings
-from ingest.metadata import parse_metadata
 from tests.conftest import TODAY
+from tests.samples import build_hub, zorbex_meta
 
 MSL = Principal("u-msl", "mia", Role.msl)
 REVIEWER = Principal("u-c", "cora", Role.compliance)
-
-
-def _meta(**fields):
-    base = {
-        "title": "Zorbex Prescribing Information",
-        "doc_type": "label",
-        "product": "Zorbex",
-        "version": "1.0",
-        "status": "approved",
-        "effective_date": "2026-01-01",
-        "expiry_date": "2027-12-31",
-    }
-    return parse_metadata({**base, **fields})
 
 
 def _log(tmp_path) -> AuditLog:
@@ -90,7 +76,7 @@ def test_concurrent_processes_never_fork_the_chain(tmp_path):
 
 
 def test_parallel_api_asks_are_each_audited_on_one_chain(hub, api_client, label_pdf):
-    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
+    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", zorbex_meta())
     msl = api_client("msl")
     questions = ["What is the recommended dose of Zorbex?", "What is the half-life?", "Price in Japan?"] * 8
     before = hub.audit.count()
@@ -105,7 +91,7 @@ def test_parallel_api_asks_are_each_audited_on_one_chain(hub, api_client, label_
 
 def test_answer_record_holds_what_compliance_needs(make_hub, label_pdf):
     hub = make_hub()
-    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
+    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", zorbex_meta())
     answer = hub.ask("What is the recommended dose of Zorbex?", AskFilters(product="Zorbex"), user=MSL)
     record = hub.audit.query(event="answer.given")[0]
     p = record.payload
@@ -233,7 +219,7 @@ def test_export_through_the_api_and_the_cli_verifier(hub, api_client, tmp_path):
 
 
 def test_reviews_are_new_records_linked_to_the_answer(hub, api_client, label_pdf):
-    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
+    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", zorbex_meta())
     hub.ask("What is the recommended dose of Zorbex?", user=MSL)
     hub.ask("What is Zorbex indicated for?", user=MSL)
     first, second = hub.audit.query(event=["answer.given", "answer.refused"])
@@ -261,8 +247,8 @@ def test_reviews_are_new_records_linked_to_the_answer(hub, api_client, label_pdf
 
 def test_query_filters_and_sampling(tmp_path, embedder, label_pdf):
     moment = {"t": dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)}
-    hub = Hub(Settings(data_dir=tmp_path / "data"), now=lambda: moment["t"], embedder=embedder)
-    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
+    hub = build_hub(tmp_path / "data", embedder, now=lambda: moment["t"])
+    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", zorbex_meta())
     other = Principal("u2", "omar", Role.msl)
     hub.ask("What is the recommended dose of Zorbex?", user=MSL)
     moment["t"] = dt.datetime(2026, 11, 22, 23, 59, 59, tzinfo=dt.UTC)
@@ -287,7 +273,7 @@ def test_query_filters_and_sampling(tmp_path, embedder, label_pdf):
 
 
 def test_safety_terms_flag_questions_and_answers(hub, api_client, label_pdf):
-    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
+    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", zorbex_meta())
     hub.ask("My patient developed a rash after the second dose; what is the recommended dose of Zorbex?", user=MSL)
     hub.ask("What is the recommended dose of Zorbex?", user=MSL)
     flagged = api_client("compliance").get("/api/audit", params={"flagged_only": True}).json()
@@ -306,7 +292,7 @@ def test_newest_first_reverses_the_order(hub, api_client):
 
 
 def test_an_answer_names_its_audit_record(hub, api_client, label_pdf):
-    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
+    hub.ingestion.ingest_bytes(label_pdf, "label.pdf", zorbex_meta())
     question = "My patient developed a rash after the second dose; what is the recommended dose of Zorbex?"
     answer = api_client("msl").post("/api/ask", json={"question": question}).json()
     assert answer["audit_id"] and answer["flagged"] is True

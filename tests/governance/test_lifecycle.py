@@ -10,28 +10,14 @@ import pytest
 from hub.auth import Principal, Role
 from hub.errors import Conflict, Forbidden, InvalidInput
 from hub.lifecycle import TRANSITIONS
-from hub.service import Hub
-from hub.settings import Settings
-from ingest.metadata import Status, parse_metadata
+from ingest.metadata import Status
 from tests import samples
 from tests.conftest import TODAY
+from tests.samples import build_hub, zorbex_meta
 
 OWNER = Principal("u1", "olivia", Role.content_owner)
 SYSTEM = Principal.system("test")
 _n = itertools.count()
-
-
-def _meta(**fields):
-    base = {
-        "title": "Zorbex Prescribing Information",
-        "doc_type": "label",
-        "product": "Zorbex",
-        "version": "1.0",
-        "status": "approved",
-        "effective_date": "2026-01-01",
-        "expiry_date": "2027-12-31",
-    }
-    return parse_metadata({**base, **fields})
 
 
 def _pdf(text: str) -> bytes:
@@ -44,14 +30,14 @@ def _version(hub, status: str, **fields):
     r = hub.ingestion.ingest_bytes(
         _pdf(f"Leaflet {n} says the Zorbex dose is {n} mg."),
         f"doc{n}.pdf",
-        _meta(title=f"Leaflet {n}", status=status, **fields),
+        zorbex_meta(title=f"Leaflet {n}", status=status, **fields),
     )
     return r.version_id
 
 
 @pytest.fixture(scope="module")
 def shared_hub(tmp_path_factory, embedder):
-    return Hub(Settings(data_dir=tmp_path_factory.mktemp("lifecycle") / "data"), clock=lambda: TODAY, embedder=embedder)
+    return build_hub(tmp_path_factory.mktemp("lifecycle") / "data", embedder, today=TODAY)
 
 
 ALLOWED = [(t.source, t.target) for t in TRANSITIONS]
@@ -114,10 +100,12 @@ def test_withdrawing_needs_a_reason(shared_hub, source):
 def test_approving_an_older_draft_or_an_expired_one_is_refused(shared_hub):
     hub = shared_hub
     old = hub.ingestion.ingest_bytes(
-        _pdf("Old draft: the Zorbex dose is 75 mg."), "o.pdf", _meta(title="Dosing card", version="1.0", status="draft")
+        _pdf("Old draft: the Zorbex dose is 75 mg."),
+        "o.pdf",
+        zorbex_meta(title="Dosing card", version="1.0", status="draft"),
     )
     hub.ingestion.ingest_bytes(
-        _pdf("Current: the Zorbex dose is 90 mg."), "n.pdf", _meta(title="Dosing card", version="2.0")
+        _pdf("Current: the Zorbex dose is 90 mg."), "n.pdf", zorbex_meta(title="Dosing card", version="2.0")
     )
     with pytest.raises(Conflict, match="newer version"):
         hub.set_status(old.version_id, Status.approved, actor=OWNER)
@@ -131,10 +119,12 @@ def test_api_approve_supersedes_and_retires_and_history_shows_it(hub, api_client
     hub.retire_listeners.append(retired.append)
     owner, msl = api_client("content_owner"), api_client("msl")
     v1 = hub.ingestion.ingest_bytes(
-        _pdf("The maintenance dose of Zorbex is 100 mg every 8 weeks."), "v1.pdf", _meta(version="1.0")
+        _pdf("The maintenance dose of Zorbex is 100 mg every 8 weeks."), "v1.pdf", zorbex_meta(version="1.0")
     )
     v2 = hub.ingestion.ingest_bytes(
-        _pdf("The maintenance dose of Zorbex is 150 mg every 12 weeks."), "v2.pdf", _meta(version="2.0", status="draft")
+        _pdf("The maintenance dose of Zorbex is 150 mg every 12 weeks."),
+        "v2.pdf",
+        zorbex_meta(version="2.0", status="draft"),
     )
     doc = v1.document_id
     before = msl.post("/api/ask", json={"question": "What is the maintenance dose of Zorbex?"}).json()
@@ -162,7 +152,7 @@ def test_api_withdraw_needs_reason_then_hides_and_is_final(hub, api_client, labe
     retired: list[list[str]] = []
     hub.retire_listeners.append(retired.append)
     owner, msl = api_client("content_owner"), api_client("msl")
-    v = hub.ingestion.ingest_bytes(label_pdf, "label.pdf", _meta())
+    v = hub.ingestion.ingest_bytes(label_pdf, "label.pdf", zorbex_meta())
     url = f"/api/documents/{v.document_id}/withdraw"
     r = owner.post(url, json={})
     assert r.status_code == 422 and "reason" in r.json()["error"]
@@ -182,8 +172,12 @@ def test_api_withdraw_needs_reason_then_hides_and_is_final(hub, api_client, labe
 def test_upload_of_a_new_version_is_audited_and_retires_the_old(hub):
     retired: list[list[str]] = []
     hub.retire_listeners.append(retired.append)
-    v1 = hub.ingestion.ingest_bytes(_pdf("The Zorbex dose is 100 mg."), "a.pdf", _meta(version="1.0"), actor=OWNER)
-    v2 = hub.ingestion.ingest_bytes(_pdf("The Zorbex dose is 150 mg."), "b.pdf", _meta(version="2.0"), actor=OWNER)
+    v1 = hub.ingestion.ingest_bytes(
+        _pdf("The Zorbex dose is 100 mg."), "a.pdf", zorbex_meta(version="1.0"), actor=OWNER
+    )
+    v2 = hub.ingestion.ingest_bytes(
+        _pdf("The Zorbex dose is 150 mg."), "b.pdf", zorbex_meta(version="2.0"), actor=OWNER
+    )
     assert retired == [[v1.version_id]]
     uploads = hub.audit.query(event="document.uploaded")
     assert [(u.subject, u.actor, u.payload["version"]) for u in uploads] == [
@@ -200,15 +194,11 @@ def test_upload_of_a_new_version_is_audited_and_retires_the_old(hub):
 def test_expiry_at_query_time_and_the_daily_sweep(tmp_path, embedder):
     """A version whose last valid day is today answers today and not tomorrow, swept or not."""
     day = {"d": TODAY}
-    hub = Hub(
-        Settings(data_dir=tmp_path / "data"),
-        now=lambda: dt.datetime.combine(day["d"], dt.time(9), dt.UTC),
-        embedder=embedder,
-    )
+    hub = build_hub(tmp_path / "data", embedder, now=lambda: dt.datetime.combine(day["d"], dt.time(9), dt.UTC))
     retired: list[list[str]] = []
     hub.retire_listeners.append(retired.append)
     v = hub.ingestion.ingest_bytes(
-        _pdf("Zorbex may increase the risk of serious infections."), "w.pdf", _meta(expiry_date=TODAY.isoformat())
+        _pdf("Zorbex may increase the risk of serious infections."), "w.pdf", zorbex_meta(expiry_date=TODAY.isoformat())
     )
     question = "Does Zorbex increase the risk of infections?"
     assert not hub.ask(question).refused
@@ -227,10 +217,9 @@ def test_expiry_at_query_time_and_the_daily_sweep(tmp_path, embedder):
 
 
 def test_sweep_runs_at_start_up(tmp_path, embedder):
-    settings = Settings(data_dir=tmp_path / "data")
-    first = Hub(settings, clock=lambda: TODAY, embedder=embedder)
-    v = first.ingestion.ingest_bytes(_pdf("Zorbex storage is 2-8 C."), "s.pdf", _meta(expiry_date="2026-11-30"))
-    later = Hub(settings, clock=lambda: dt.date(2026, 12, 1), embedder=embedder)
+    first = build_hub(tmp_path / "data", embedder, today=TODAY)
+    v = first.ingestion.ingest_bytes(_pdf("Zorbex storage is 2-8 C."), "s.pdf", zorbex_meta(expiry_date="2026-11-30"))
+    later = build_hub(tmp_path / "data", embedder, today=dt.date(2026, 12, 1))
     assert later.catalog.get_version(v.version_id).status == "expired"
     assert later.audit.query(event="document.expired")[0].subject == v.version_id
 

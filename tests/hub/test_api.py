@@ -10,14 +10,7 @@ from fastapi.testclient import TestClient
 from hub.api import create_app
 from tests import samples
 
-META = {
-    "title": "Zorbex Prescribing Information",
-    "doc_type": "label",
-    "product": "Zorbex",
-    "version": "1.0",
-    "effective_date": "2026-01-01",
-    "expiry_date": "2027-12-31",
-}
+META = samples.ZORBEX_META
 
 
 @pytest.fixture

@@ -99,6 +99,7 @@ def test_int8_without_calibration_text_falls_back(tmp_path, cache_dir):
     assert "calibration" in (e.fallback_reason or "")
 
 
+@pytest.mark.slow  # converts and calibrates an int8 encoder: ~30 s
 def test_int8_calibrated_on_given_text_stays_close_to_torch(tmp_path, cache_dir, embedder):
     pytest.importorskip("nncf")
     calibration = tmp_path / "calibration.txt"

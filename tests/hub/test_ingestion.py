@@ -131,15 +131,12 @@ def test_expired_withdrawn_and_draft_content_is_never_cited(hub, meta):
 def test_expiry_is_enforced_at_query_time(make_hub, meta):
     pages = [("5 WARNINGS", ["Zorbex may increase the risk of serious infections such as tuberculosis."])]
     today = {"d": dt.date(2026, 6, 30)}
-    from hub.service import Hub
-
     hub = make_hub()
     hub.clock = lambda: today["d"]
     hub.ingestion.ingest_bytes(samples.pdf_from_pages(pages), "w.pdf", meta(expiry_date="2026-06-30"))
     assert not hub.ask("Does Zorbex increase the risk of infections?").refused
     today["d"] = dt.date(2026, 7, 1)  # the day after expiry, with no change to the catalog
     assert hub.ask("Does Zorbex increase the risk of infections?").refused
-    assert isinstance(hub, Hub)
 
 
 def test_unanswerable_question_is_refused(hub, label_pdf, meta):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.samples import build_hub, zorbex_meta
+
 START = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
 ZORBEX_MD = """# Zorbex Prescribing Information
@@ -57,34 +59,9 @@ class Clock:
         return self.now
 
 
-def zorbex_meta(**fields: object):
-    from ingest.metadata import parse_metadata
-
-    base = {
-        "title": "Zorbex Prescribing Information",
-        "doc_type": "label",
-        "product": "Zorbex",
-        "therapeutic_area": "Dermatology",
-        "version": "1.0",
-        "status": "approved",
-        "effective_date": "2026-01-01",
-        "expiry_date": "2027-12-31",
-        "owner": "Test Owner",
-    }
-    base.update(fields)
-    return parse_metadata(base)
-
-
-def build_hub(data_dir: Path, embedder, clock: Clock):  # type: ignore[no-untyped-def]
-    from hub.learning.config import LearningConfig
-    from hub.learning.service import LearningService
-    from hub.service import Hub
-    from hub.settings import Settings
-
-    hub = Hub(Settings(data_dir=data_dir), now=clock, embedder=embedder)
-    # No fuzz: due dates in the tests are exact.
-    hub.learning = LearningService(hub, LearningConfig(enable_fuzzing=False))
-    return hub
+def build_learning_hub(data_dir: Path, embedder, clock: Clock):  # type: ignore[no-untyped-def]
+    """A hub on the settable clock, without FSRS fuzz so that due dates in the tests are exact."""
+    return build_hub(data_dir, embedder, now=clock, learning_enable_fuzzing=False)
 
 
 @pytest.fixture
@@ -95,7 +72,7 @@ def clock() -> Clock:
 @pytest.fixture
 def lhub(tmp_path: Path, embedder, clock: Clock):  # type: ignore[no-untyped-def]
     """A hub with the learning service, on a fresh data dir, with the settable clock."""
-    return build_hub(tmp_path / "data", embedder, clock)
+    return build_learning_hub(tmp_path / "data", embedder, clock)
 
 
 @pytest.fixture

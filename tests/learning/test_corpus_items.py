@@ -8,7 +8,7 @@ from hub.learning.checks import CheckContext, run_checks
 from hub.learning.facts import parse_option
 from hub.learning.items import FALSE, DraftItem, ItemType, contains_phrase, norm
 from tests.conftest import CORPUS
-from tests.learning.conftest import Clock, build_hub
+from tests.learning.conftest import Clock, build_learning_hub
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def corpus_hub(tmp_path_factory, embedder):  # type: ignore[no-untyped-def]
     from hub.auth import Principal
 
-    hub = build_hub(tmp_path_factory.mktemp("corpus") / "data", embedder, Clock())
+    hub = build_learning_hub(tmp_path_factory.mktemp("corpus") / "data", embedder, Clock())
     results = hub.ingestion.ingest_paths([CORPUS], {})
     assert not [r for r in results if r.outcome == "failed"]
     run = hub.learning.generate(Principal.system("test"))

@@ -8,7 +8,8 @@ import pytest
 
 from hub.errors import Conflict, InvalidInput, NotFound
 from ingest.metadata import Status
-from tests.learning.conftest import ZORBEX_MD, approve_all, wrong_answer, zorbex_meta
+from tests.learning.conftest import ZORBEX_MD, approve_all, wrong_answer
+from tests.samples import zorbex_meta
 
 
 def events(hub, name: str) -> list:  # type: ignore[no-untyped-def]
