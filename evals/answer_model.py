@@ -339,7 +339,7 @@ def run(
 ) -> dict[str, Any]:
     """``sets``: (name, questions file, corpus folder). Hubs are built in throw-away folders."""
     from hub.service import Hub
-    from hub.settings import Settings
+    from hub.settings import AnswerSettings, Settings
     from hub.support import SupportModel
 
     asked: list[Asked] = []
@@ -348,7 +348,7 @@ def run(
         for name, questions_file, corpus in sets:
             root = (data_root or Path(tmp)) / name
             # The shipped model plays no part: features do not depend on it, and it may be stale.
-            hub = Hub(Settings(data_dir=root, answer_model_file=Path(tmp) / "no-model.json"))
+            hub = Hub(Settings(data_dir=root, answer=AnswerSettings(model_file=Path(tmp) / "no-model.json")))
             ingest[name] = load_corpus(hub, corpus)
             hub.warm_up()
             # Features do not depend on the model; the fallback keeps candidate order deterministic.

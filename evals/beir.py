@@ -155,11 +155,11 @@ def index_manifest(hub: Any, dataset: BeirDataset) -> dict[str, Any]:
     s = hub.settings
     return {
         "dataset": dataset.name,
-        "chunk_max_words": s.chunk_max_words,
-        "chunk_overlap_sentences": s.chunk_overlap_sentences,
-        "chunk_table_max_words": s.chunk_table_max_words,
-        "embedding_model": str(s.embedding_model or "default"),
-        "embedding_max_tokens": s.embedding_max_tokens,
+        "chunk_max_words": s.chunk.max_words,
+        "chunk_overlap_sentences": s.chunk.overlap_sentences,
+        "chunk_table_max_words": s.chunk.table_max_words,
+        "embedding_model": str(s.embedding.model or "default"),
+        "embedding_max_tokens": s.embedding.max_tokens,
     }
 
 

@@ -139,7 +139,7 @@ def dense_ndcg(embedder: Any, beir: Path, doc_of_row: list[str], vectors: np.nda
 def _encoder_settings(overrides: dict[str, Any]) -> Any:
     from hub.settings import Settings
 
-    return Settings(**overrides)
+    return Settings.model_validate(overrides)
 
 
 def _records(docs: list[tuple[str, str, str]]) -> list[Any]:
@@ -157,7 +157,7 @@ def _record_chunk_texts(records: list[Any], settings: Any) -> tuple[list[str], l
     from ingest.model import Block, ParsedDocument
     from ingest.normalize import collapse_whitespace, normalize_text
 
-    config = ChunkingConfig(settings.chunk_max_words, settings.chunk_overlap_sentences, settings.chunk_table_max_words)
+    config = ChunkingConfig(settings.chunk.max_words, settings.chunk.overlap_sentences, settings.chunk.table_max_words)
     texts, keys = [], []
     for r in records:
         doc = ParsedDocument(
@@ -175,7 +175,7 @@ def _file_chunk_texts(results: list[Any], corpus: Path, settings: Any) -> list[s
     from ingest.loaders import load_document
     from ingest.metadata import load_sidecar, parse_metadata
 
-    config = ChunkingConfig(settings.chunk_max_words, settings.chunk_overlap_sentences, settings.chunk_table_max_words)
+    config = ChunkingConfig(settings.chunk.max_words, settings.chunk.overlap_sentences, settings.chunk.table_max_words)
     ingested = {r.file for r in results if r.outcome == "ingested"}
     texts = []
     for path, _ in expand_paths([corpus]):
@@ -200,7 +200,7 @@ def bench_files(corpus: Path, embedder: Any, overrides: dict[str, Any]) -> dict[
     from hub.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="hub-bench-files-") as tmp:
-        settings = Settings(**{**overrides, "data_dir": Path(tmp)})
+        settings = Settings.model_validate({**overrides, "data_dir": Path(tmp)})
         hub = Hub(settings, embedder=embedder)
         t = time.perf_counter()
         results = hub.ingestion.ingest_paths([corpus])
@@ -242,7 +242,7 @@ def bench_records(
 
     records = _records(load_beir_corpus(beir, limit))
     with tempfile.TemporaryDirectory(prefix="hub-bench-beir-") as tmp:
-        settings = Settings(**{**overrides, "data_dir": Path(tmp)})
+        settings = Settings.model_validate({**overrides, "data_dir": Path(tmp)})
         hub = Hub(settings, embedder=embedder)
         t = time.perf_counter()
         stats = hub.ingestion.ingest_records(records)

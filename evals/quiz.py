@@ -39,19 +39,17 @@ def run(corpus: Path, *, today: dt.date, sample: int, seed: int, data_dir: Path 
     from sqlalchemy import delete, select
 
     from hub.auth import Principal
-    from hub.learning.config import LearningConfig
     from hub.learning.models import ItemRow
-    from hub.learning.service import LearningService
     from hub.service import Hub
-    from hub.settings import Settings
+    from hub.settings import EmbeddingSettings, Settings
 
     moment = dt.datetime.combine(today, dt.time(9, 0), dt.UTC)
     with contextlib.ExitStack() as stack:
         if data_dir is None:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hub-quiz-eval-")))
         # The torch encoder: vectors do not affect item generation, and it needs no conversion step.
-        hub = Hub(Settings(data_dir=data_dir, embedding_backend="torch"), now=lambda: moment)
-        learning = LearningService(hub, LearningConfig())
+        hub = Hub(Settings(data_dir=data_dir, embedding=EmbeddingSettings(backend="torch")), now=lambda: moment)
+        learning = hub.learning
         if not hub.catalog.counts()["documents"]:
             results = hub.ingestion.ingest_paths([corpus], {})
             failed = [r.file for r in results if r.outcome == "failed"]

@@ -38,18 +38,9 @@ from evals.beir import (
 )
 from evals.reporting import machine, markdown_table, write_report
 
-RETRIEVAL_FIELDS = (
-    "retrieval_mode",
-    "retrieval_candidates",
-    "retrieval_fusion",
-    "rrf_k",
-    "dense_weight",
-    "lexical_weight",
-)
-
 
 def _settings_summary(settings: Any) -> dict[str, Any]:
-    return {f: getattr(settings, f) for f in RETRIEVAL_FIELDS if hasattr(settings, f)}
+    return {f"retrieval_{k}": v for k, v in settings.retrieval.model_dump(mode="json").items()}
 
 
 def _retriever_summary(retriever: Any) -> dict[str, Any]:

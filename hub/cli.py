@@ -486,9 +486,15 @@ register_db(app)
 def main() -> None:
     # The eval and bench commands live with the evals package (nothing in hub imports it).
     from evals.cli import register
+    from hub.errors import ConfigurationError
 
     register(eval_app, bench_app, setup_logging=_setup_logging)
-    app()
+    try:
+        app()
+    except ConfigurationError as exc:
+        # Bad settings are the operator's to fix: say which, without a traceback.
+        err.print(f"[red]error:[/] {exc.message}")
+        raise SystemExit(2) from exc
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ like the lexical index does: the catalog says which chunks are approved (SQL is 
 truth), their vectors are fetched from Chroma once and kept, and the snapshot is rebuilt whenever
 the catalog's generation counter moves. Vectors are cached by chunk id, so a rebuild fetches only
 chunks it has not seen. Memory: 1.5 KB per chunk (384 float32), about 20 MB for SciFact; set
-``HUB_DENSE_SEARCH=chroma`` for collections too large to hold in memory.
+``HUB_RETRIEVAL_DENSE_SEARCH=chroma`` for collections too large to hold in memory.
 """
 
 from __future__ import annotations

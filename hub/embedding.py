@@ -190,18 +190,18 @@ class Embedder:
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
         """The encoder the settings describe (the one place backend settings are read)."""
-        s = settings
+        s = settings.embedding
         return cls(
-            s.embedding_model,
-            max_tokens=s.embedding_max_tokens,
-            batch_size=s.embedding_batch_size,
-            backend=s.embedding_backend,
-            precision=s.embedding_precision,
-            device=s.embedding_device,
-            cache_dir=s.embedding_cache_dir,
-            calibration=s.embedding_calibration,
-            min_cosine=s.embedding_min_cosine,
-            require_speedup=s.embedding_require_speedup,
+            s.model,
+            max_tokens=s.max_tokens,
+            batch_size=s.batch_size,
+            backend=s.backend,
+            precision=s.precision,
+            device=s.device,
+            cache_dir=s.cache_dir,
+            calibration=s.calibration,
+            min_cosine=s.min_cosine,
+            require_speedup=s.require_speedup,
         )
 
     def encode(self, texts: list[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:

@@ -8,6 +8,7 @@ HubError
 +-- Unauthorized        (401) no credential, or one that is unknown or disabled
 +-- Forbidden           (403) a valid credential whose role may not do this
 +-- TooManyRequests     (429) too many failed sign-ins from one client or for one user name
++-- ConfigurationError  (500) settings the hub cannot start with (e.g. an unknown HUB_* variable)
 """
 
 from __future__ import annotations
@@ -64,3 +65,9 @@ class TooManyRequests(HubError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ConfigurationError(HubError):
+    """The hub's own settings are wrong (raised at start-up, before anything is served)."""
+
+    status_code = 500

@@ -5,7 +5,7 @@ Chroma hidden (``live=0``); one SQL transaction commits the catalog change *and*
 records; then the ``live`` flags are flipped. The SQL commit is the point of no return. A crash
 before it leaves hidden vectors the catalog does not know (orphans); a crash after it leaves flags
 that disagree with the catalog, and quiz items of retired versions still active. Retrieval
-filters on the catalog either way, but Chroma's own filtered search (``HUB_DENSE_SEARCH=chroma``)
+filters on the catalog either way, but Chroma's own filtered search (``HUB_RETRIEVAL_DENSE_SEARCH=chroma``)
 reads the flags, so they must be right.
 
 :func:`repair_index` runs when the hub starts: it deletes orphan vectors, sets every flag from the

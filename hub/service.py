@@ -12,7 +12,6 @@ backends are chosen) and exposes the operations the API, CLI and UI call:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import threading
 import time
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub import lifecycle
 from hub.answering import Answer, AnswerComposer, ComposerConfig
-from hub.audit import AuditEntry, AuditLog, canonical_json
+from hub.audit import AuditEntry, AuditLog
 from hub.auth import Principal, UserStore
 from hub.catalog import Catalog, ChunkRow, StatusHook, Version, make_engine
 from hub.dense_index import ExactDenseIndex
@@ -51,33 +50,6 @@ from ingest.sandbox import SandboxedParser
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-# Settings that change what an answer says; their hash goes into every answer's audit record.
-_ANSWER_SETTINGS = (
-    "embedding_model",
-    "embedding_max_tokens",
-    "embedding_backend",
-    "embedding_precision",
-    "chunk_max_words",
-    "chunk_overlap_sentences",
-    "chunk_table_max_words",
-    "retrieval_mode",
-    "retrieval_candidates",
-    "retrieval_fusion",
-    "rrf_k",
-    "dense_weight",
-    "lexical_weight",
-    "answer_chunks",
-    "answer_pool",
-    "routing_section_boost",
-    "routing_table_boost",
-    "routing_patient_penalty",
-    "answer_neighbours_of",
-    "answer_max_sentences",
-    "answer_max_words",
-    "refusal_threshold",
-    "sentence_min_ratio",
-    "answer_model_file",
-)
 
 
 def utc_now() -> dt.datetime:
@@ -132,23 +104,22 @@ class Hub:
             self.audit,
             now=self.now,
             throttle=SignInThrottle(
-                window_seconds=settings.auth_failure_window_seconds,
-                per_client=settings.auth_max_failures_per_client,
-                per_user=settings.auth_max_failures_per_user,
+                window_seconds=settings.auth.failure_window_seconds,
+                per_client=settings.auth.max_failures_per_client,
+                per_user=settings.auth.max_failures_per_user,
             ),
         )
-        self.safety = SafetyTerms.load(settings.safety_terms_file)
+        self.safety = SafetyTerms.load(settings.safety.terms_file)
         # Called with the ids of versions that stopped being retrievable; return values are ignored.
         self.retire_listeners: list[Callable[[list[str]], object]] = []
-        self.settings_fingerprint = hashlib.sha256(
-            canonical_json(settings.model_dump(mode="json", include=set(_ANSWER_SETTINGS))).encode()
-        ).hexdigest()[:16]
+        self.settings_fingerprint = settings.answer_fingerprint()
         self.vectors = ChromaVectorIndex(
             make_chroma_client(settings.data_dir, settings.chroma_host, settings.chroma_port), settings.collection
         )
-        self.lexical = BM25Index(self.catalog)
+        r = settings.retrieval
+        self.lexical = BM25Index(self.catalog, k1=r.bm25_k1, b=r.bm25_b, title_weight=r.bm25_title_weight)
         # Dense search: exact in memory over approved chunks (default), or Chroma's own filtered query.
-        self.dense = ExactDenseIndex(self.catalog, self.vectors) if settings.dense_search == "exact" else self.vectors
+        self.dense = ExactDenseIndex(self.catalog, self.vectors) if r.dense_search == "exact" else self.vectors
         self._embedder: Embedder | None = embedder
         self._embedder_lock = threading.Lock()
         self._composer: AnswerComposer | None = None
@@ -161,15 +132,15 @@ class Hub:
             self._lazy_encoder(),
             self.dense,
             self.lexical,
-            mode=settings.retrieval_mode,
-            candidates=settings.retrieval_candidates,
-            rrf_k=settings.rrf_k,
-            dense_weight=settings.dense_weight,
-            lexical_weight=settings.lexical_weight,
-            fusion=settings.retrieval_fusion,
+            mode=r.mode,
+            candidates=r.candidates,
+            rrf_k=r.rrf_k,
+            dense_weight=r.dense_weight,
+            lexical_weight=r.lexical_weight,
+            fusion=r.fusion,
         )
         chunking = ChunkingConfig(
-            settings.chunk_max_words, settings.chunk_overlap_sentences, settings.chunk_table_max_words
+            settings.chunk.max_words, settings.chunk.overlap_sentences, settings.chunk.table_max_words
         )
         self.ingestion = IngestionService(
             self.catalog,
@@ -219,18 +190,18 @@ class Hub:
         return self._composer
 
     def _make_composer(self) -> AnswerComposer:
-        s = self.settings
+        s = self.settings.answer
         return AnswerComposer(
             self.embedder(),
             self.lexical,
             ComposerConfig(
-                max_sentences=s.answer_max_sentences,
-                max_words=s.answer_max_words,
+                max_sentences=s.max_sentences,
+                max_words=s.max_words,
                 threshold=s.refusal_threshold,
                 min_ratio=s.sentence_min_ratio,
             ),
-            SupportModel.load(s.answer_model_file),
-            common_words(s.embedding_model),
+            SupportModel.load(s.model_file),
+            common_words(self.settings.embedding.model),
         )
 
     def warm_up(self) -> None:
@@ -246,7 +217,7 @@ class Hub:
         generation = self.catalog.generation()
         ids = [row.chunk_id for row in self.catalog.approved_chunks()]
         composer = self.composer()
-        budget = min(self.settings.answer_prime_pieces, composer.cache_size)
+        budget = min(self.settings.answer.prime_pieces, composer.cache_size)
         done = 0
         for start in range(0, len(ids), 500):
             if done >= budget:
@@ -263,7 +234,7 @@ class Hub:
             thread.join(timeout)
 
     def _start_priming(self) -> None:
-        if self.settings.answer_prime_pieces <= 0:
+        if self.settings.answer.prime_pieces <= 0:
             return
         with self._lock:
             if self._priming is not None and self._priming.is_alive():
@@ -328,14 +299,14 @@ class Hub:
 
     def passages(self, question: str, filters: QueryFilters) -> tuple[Retrieval, list[Hit], dict[str, ChunkRow]]:
         """Retrieve a pool, route it by section kind, add the top hits' neighbours (hub.routing)."""
-        s = self.settings
+        a, r = self.settings.answer, self.settings.routing
         cfg = RoutingConfig(
-            pool=max(s.answer_pool, s.answer_chunks),
-            read=s.answer_chunks,
-            section_boost=s.routing_section_boost,
-            table_boost=s.routing_table_boost,
-            patient_penalty=s.routing_patient_penalty,
-            neighbours_of=s.answer_neighbours_of,
+            pool=max(a.pool, a.chunks),
+            read=a.chunks,
+            section_boost=r.section_boost,
+            table_boost=r.table_boost,
+            patient_penalty=r.patient_penalty,
+            neighbours_of=a.neighbours_of,
         )
         intent = understand(question)
         retrieval = self.retriever.retrieve(question, filters, k=cfg.pool)

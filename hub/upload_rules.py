@@ -28,14 +28,14 @@ from ingest.sandbox import ParseLimits
 def parse_limits(settings: Settings) -> ParseLimits:
     """The limits of the parse worker process, from settings."""
     return ParseLimits(
-        timeout_seconds=settings.parse_timeout_seconds,
-        max_memory_bytes=settings.parse_max_memory_mb * MIB,
-        workers=settings.parse_workers,
+        timeout_seconds=settings.parse.timeout_seconds,
+        max_memory_bytes=settings.parse.max_memory_mb * MIB,
+        workers=settings.parse.workers,
         package=PackageLimits(
-            max_total_bytes=settings.package_max_total_mb * MIB,
-            max_part_bytes=settings.package_max_part_mb * MIB,
-            max_ratio=settings.package_max_ratio,
-            max_parts=settings.package_max_parts,
+            max_total_bytes=settings.package.max_total_mb * MIB,
+            max_part_bytes=settings.package.max_part_mb * MIB,
+            max_ratio=settings.package.max_ratio,
+            max_parts=settings.package.max_parts,
         ),
     )
 

@@ -117,7 +117,7 @@ def reopened(hub: Hub, who: Any, audit_id: str) -> str:
         ans,
         contexts,
         str(p.get("question") or ""),
-        safety=(hub.settings.safety_notice, hub.settings.safety_contact),
+        safety=(hub.settings.safety.notice, hub.settings.safety.contact),
         original_url=lambda c: originals.url(c.version_id, c.page) if c.version_id else None,
     )
     note = (
@@ -209,7 +209,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
             ans,
             contexts,
             said,
-            safety=(hub.settings.safety_notice, hub.settings.safety_contact),
+            safety=(hub.settings.safety.notice, hub.settings.safety.contact),
             original_url=lambda c: originals.url(c.version_id, c.page),
             refusal_help=help_html,
         )

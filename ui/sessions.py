@@ -6,7 +6,7 @@ the first page load gets a random session id in a cookie (HttpOnly, SameSite=Str
 the page came over HTTPS); signing in binds a :class:`~hub.auth.Principal` to that id on the
 server, and every callback and tab loader looks the principal up from the cookie of the request
 that carries the event. A session ends when the user signs out, after
-``Settings.ui_session_idle_minutes`` without an event, or at the next event after the user was
+``Settings.ui.session_idle_minutes`` without an event, or at the next event after the user was
 disabled.
 
 The store lives in memory, one per :class:`~hub.service.Hub`: Gradio keeps each browser's state in
@@ -124,7 +124,7 @@ def store_for(hub: Any) -> SessionStore:
     with _stores_lock:
         found = _stores.get(hub)
         if found is None:
-            found = SessionStore(lambda: float(hub.settings.ui_session_idle_minutes) * 60.0)
+            found = SessionStore(lambda: float(hub.settings.ui.session_idle_minutes) * 60.0)
             _stores[hub] = found
         return found
 

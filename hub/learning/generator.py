@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 
 from hub.answering import units
 from hub.learning.checks import CheckContext, run_checks
-from hub.learning.config import LearningConfig
 from hub.learning.facts import NUMERIC_KINDS, Fact, Lexicon
 from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains_phrase, norm
 from hub.learning.listed import (
@@ -52,6 +51,7 @@ from hub.learning.listed import (
     key_message_of,
     listed_item,
 )
+from hub.settings import LearningSettings
 from ingest.sections import NOT_QUOTABLE, PATIENT_FACING
 from ingest.sentences import split_sentences
 
@@ -626,8 +626,8 @@ def _spread(answer: Fact, alternatives: list[Fact], wanted: int, rng: random.Ran
 class ItemGenerator:
     """Builds and checks items for chunks; distractors come from the whole approved corpus."""
 
-    def __init__(self, corpus: Sequence[SourceChunk], config: LearningConfig | None = None) -> None:
-        self.config = config or LearningConfig()
+    def __init__(self, corpus: Sequence[SourceChunk], config: LearningSettings | None = None) -> None:
+        self.config = config or LearningSettings()
         self.lexicon = Lexicon.mine(c.text for c in corpus)
         self.pool = FactPool(self.lexicon)
         pages: dict[str, set[tuple[str, int]]] = defaultdict(set)

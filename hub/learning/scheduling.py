@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fsrs import Card, Rating, Scheduler
 
-from hub.learning.config import LearningConfig
+from hub.settings import LearningSettings
 
 
 def rating_for(correct: bool) -> Rating:
@@ -33,9 +33,9 @@ class Review:
 
 
 class Schedule:
-    """The FSRS scheduler configured from :class:`LearningConfig`, with (de)serialisation helpers."""
+    """The FSRS scheduler configured from :class:`LearningSettings`, with (de)serialisation helpers."""
 
-    def __init__(self, config: LearningConfig) -> None:
+    def __init__(self, config: LearningSettings) -> None:
         self.scheduler = Scheduler(
             desired_retention=config.desired_retention,
             learning_steps=config.learning_steps,

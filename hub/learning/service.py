@@ -29,7 +29,6 @@ from hub.catalog import ChunkRow, Document, Version, new_id
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.learning.analytics import Analytics
 from hub.learning.checks import CheckContext, run_checks
-from hub.learning.config import LearningConfig
 from hub.learning.generator import ItemGenerator, SourceChunk, sentences
 from hub.learning.items import FALSE, GENERATOR_VERSION, TRUE, DraftItem, ItemStatus, ItemType, answer_matches, norm
 from hub.learning.models import AnswerRow, AttemptRow, CardRow, ItemRow, RunRow
@@ -46,6 +45,7 @@ from hub.learning.schemas import (
     RunOut,
 )
 from hub.schema import ensure_schema
+from hub.settings import LearningSettings
 from ingest.metadata import Status
 
 if TYPE_CHECKING:
@@ -60,9 +60,9 @@ MAX_ANSWER_CHARS = 500
 class LearningService:
     """Quiz items, quizzes, micro-modules, FSRS reviews and training analytics over one hub."""
 
-    def __init__(self, hub: Hub, config: LearningConfig | None = None) -> None:
+    def __init__(self, hub: Hub, config: LearningSettings | None = None) -> None:
         self.hub = hub
-        self.config = config or LearningConfig.from_settings(hub.settings)
+        self.config = config or hub.settings.learning
         self.engine = hub.catalog.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         ensure_schema(self.engine)  # tables come from the migrations (hub.schema)

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from hub.learning.config import LearningConfig
 from hub.learning.facts import Lexicon
 from hub.learning.generator import ItemGenerator, SourceChunk, is_incidental, is_threshold, topic_of
 from hub.learning.items import FALSE, ItemType, answer_matches, normalise_answer
+from hub.settings import LearningSettings
 
 # Same-kind facts for distractors and swaps: other doses, rates and durations of a fictional label.
 FILLER = (
@@ -44,7 +44,7 @@ def chunk(
 
 def generate(chunks: list[SourceChunk], **config: object):
     corpus = [*chunks, chunk(900, FILLER, "body", doc="filler")]
-    return ItemGenerator(corpus, LearningConfig(**config)).generate(chunks)  # type: ignore[arg-type]
+    return ItemGenerator(corpus, LearningSettings(**config)).generate(chunks)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

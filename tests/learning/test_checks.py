@@ -194,12 +194,12 @@ def test_generator_items_pass_checks_and_cite_their_chunk() -> None:
 
 
 def test_generator_is_reproducible_and_respects_the_chunk_quota() -> None:
-    from hub.learning.config import LearningConfig
+    from hub.settings import LearningSettings
 
     first = ItemGenerator(CHUNKS).generate(CHUNKS)
     second = ItemGenerator(CHUNKS).generate(CHUNKS)
     assert [i.dedup_key() for i in first.items] == [i.dedup_key() for i in second.items]
-    capped = ItemGenerator(CHUNKS, LearningConfig(items_per_chunk=1)).generate(CHUNKS)
+    capped = ItemGenerator(CHUNKS, LearningSettings(items_per_chunk=1)).generate(CHUNKS)
     per_chunk: dict[object, int] = {}
     for item in capped.items:
         per_chunk[item.source["chunk_id"]] = per_chunk.get(item.source["chunk_id"], 0) + 1

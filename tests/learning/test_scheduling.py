@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from hub.learning.config import LearningConfig
 from hub.learning.scheduling import Schedule, rating_for
+from hub.settings import LearningSettings
 from tests.learning.conftest import START, approve_all, wrong_answer
 
 T0 = START
@@ -20,7 +20,7 @@ def test_rating_mapping() -> None:
 
 
 def test_due_dates_move_as_expected() -> None:
-    schedule = Schedule(LearningConfig(enable_fuzzing=False))
+    schedule = Schedule(LearningSettings(enable_fuzzing=False))
     good = schedule.review(schedule.new_card(T0), True, T0).card
     again = schedule.review(schedule.new_card(T0), False, T0).card
     assert good.due > T0 and again.due > T0
@@ -37,13 +37,13 @@ def test_due_dates_move_as_expected() -> None:
 
 
 def test_naive_times_are_refused() -> None:
-    schedule = Schedule(LearningConfig())
+    schedule = Schedule(LearningSettings())
     with pytest.raises(ValueError, match="UTC"):
         schedule.review(schedule.new_card(T0), True, T0.replace(tzinfo=None))
 
 
 def test_cards_round_trip_through_json() -> None:
-    schedule = Schedule(LearningConfig(enable_fuzzing=False))
+    schedule = Schedule(LearningSettings(enable_fuzzing=False))
     card = schedule.review(schedule.new_card(T0), True, T0).card
     assert schedule.load(schedule.dump(card)).due == card.due
 

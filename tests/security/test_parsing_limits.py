@@ -81,7 +81,7 @@ def test_folder_ingest_records_each_failure_and_carries_on(hub, tmp_path):
 def test_text_without_sentence_breaks_is_still_cut_to_the_chunk_size(hub, meta):
     words = " ".join(f"word{i}" for i in range(6000))  # no full stop anywhere
     result = hub.ingestion.ingest_bytes(words.encode(), "flat.txt", meta(title="Flat"))
-    limit = max(hub.settings.chunk_max_words, hub.settings.chunk_table_max_words)
+    limit = max(hub.settings.chunk.max_words, hub.settings.chunk.table_max_words)
     texts = [c.text for c in hub.catalog.chunks(hub.catalog.chunk_ids_of(result.version_id)).values()]
     assert result.chunks >= 6000 // limit
     assert max(len(t.split()) for t in texts) <= limit

@@ -62,7 +62,7 @@ def test_a_user_name_is_locked_after_its_failure_limit(make_hub):
     # Another name is not affected, and the window passing lifts the lock.
     hub.users.add("omar", Role.msl, "another-secret")
     assert hub.users.authenticate_password("omar", "another-secret").name == "omar"
-    hub.users.throttle.clock = lambda: time.monotonic() + hub.settings.auth_failure_window_seconds + 1
+    hub.users.throttle.clock = lambda: time.monotonic() + hub.settings.auth.failure_window_seconds + 1
     assert hub.users.authenticate_password("maria", "a-long-secret").name == "maria"
 
 
