@@ -170,8 +170,8 @@ def _record_chunk_texts(records: list[Any], settings: Any) -> tuple[list[str], l
 
 
 def _file_chunk_texts(results: list[Any], corpus: Path, settings: Any) -> list[str]:
-    from hub.ingestion import expand_paths
     from ingest.chunking import ChunkingConfig, chunk_document
+    from ingest.files import expand_paths
     from ingest.loaders import load_document
     from ingest.metadata import load_sidecar, parse_metadata
 

@@ -15,9 +15,9 @@ err = Console(stderr=True)
 
 
 def _setup(verbose: bool) -> None:
-    from evals import cli
+    from evals.logsetup import setup_logging
 
-    cli._setup(verbose)
+    setup_logging(verbose)
 
 
 def _emit(report: dict[str, Any], name: str, markdown: str, out: Path, plot: Any, as_json: bool) -> None:

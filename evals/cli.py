@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-SetupLogging = Callable[[bool], None]
-_setup: SetupLogging = lambda verbose: None  # noqa: E731 - replaced by register()
+from evals import logsetup
 
 
 def eval_qa(
@@ -30,7 +28,7 @@ def eval_qa(
     from evals.qa import evaluate, to_markdown
     from evals.reporting import write_report
 
-    _setup(verbose)
+    logsetup.setup_logging(verbose)
     overrides = {}
     for item in setting or []:
         key, sep, value = item.partition("=")
@@ -62,7 +60,7 @@ def eval_answer_model(
     from evals.answer_model import run, to_markdown, write_model
     from evals.reporting import write_report
 
-    _setup(verbose)
+    logsetup.setup_logging(verbose)
     sets = []
     if sample:
         sets.append(("sample", Path("evals/questions.jsonl"), Path("corpus")))
@@ -80,10 +78,9 @@ def eval_answer_model(
     console.print(f"\nreports: {json_path} {md_path}" + (f"\nmodel: {write}" if write else ""))
 
 
-def register(eval_app: typer.Typer, bench_app: typer.Typer, *, setup_logging: SetupLogging) -> None:
+def register(eval_app: typer.Typer, bench_app: typer.Typer, *, setup_logging: logsetup.SetupLogging) -> None:
     """Attach the eval and bench commands to the hub CLI's sub-apps."""
-    global _setup
-    _setup = setup_logging
+    logsetup.use(setup_logging)
     eval_app.command("qa")(eval_qa)
     eval_app.command("answer-model")(eval_answer_model)
     from evals.bench_cli import bench_ask, bench_ingest

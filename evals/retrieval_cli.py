@@ -234,9 +234,9 @@ def eval_retrieval(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Index a BEIR data set with the hub's own ingestion and score its queries (nDCG@10, recall, MRR)."""
-    from evals import cli
+    from evals.logsetup import setup_logging
 
-    cli._setup(verbose)
+    setup_logging(verbose)
     err = Console(stderr=True)
     if mode not in ("all", "hybrid", "dense", "lexical"):
         err.print(f"[red]error:[/] --mode '{mode}' is unknown; use hybrid, dense, lexical or all")
@@ -317,12 +317,12 @@ def eval_retrieval_tune(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Grid-search BM25 and fusion parameters on a training split, replaying cached candidates."""
-    from evals import cli
     from evals.beir import tune
+    from evals.logsetup import setup_logging
     from hub.service import Hub
     from hub.settings import Settings
 
-    cli._setup(verbose)
+    setup_logging(verbose)
     err = Console(stderr=True)
     if split == "test":
         err.print("[red]error:[/] tune on a training split (--split train); the test split is for reporting only")

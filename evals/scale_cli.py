@@ -24,11 +24,11 @@ def bench_scale(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Synthetic collections of each size in each mode: start-up, ask p50/p95, RSS, refresh after a change."""
-    from evals import cli
+    from evals.logsetup import setup_logging
     from evals.reporting import machine, write_report
     from evals.scale import run, to_markdown
 
-    cli._setup(verbose)
+    setup_logging(verbose)
     # A stopped benchmark still stops its servers (the `finally` blocks run on SystemExit).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     size_list = [int(s) for s in sizes.split(",") if s.strip()]

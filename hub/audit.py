@@ -47,9 +47,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from hub.auth import Principal
 from hub.catalog import Base
 from hub.errors import InvalidInput, NotFound
+from hub.principal import Principal
 from hub.schema import ensure_schema
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,6 @@ import re
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 from fastapi import Depends, Request
@@ -35,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from hub.catalog import Base, new_id
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from hub.principal import Principal, Role
 from hub.schema import ensure_schema
 from hub.signin_throttle import SignInThrottle
 
@@ -61,35 +60,6 @@ def _password_hash_for_unknown_user() -> str:
     if _dummy_hash is None:
         _dummy_hash = hash_password(secrets.token_urlsafe(24))
     return _dummy_hash
-
-
-class Role(StrEnum):
-    msl = "msl"
-    content_owner = "content_owner"
-    compliance = "compliance"
-    manager = "manager"
-    admin = "admin"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is acting. ``is_system`` marks maintenance actions (CLI, expiry sweep), not a person's."""
-
-    user_id: str
-    name: str
-    role: Role
-    is_system: bool = False
-    operator: str = ""
-    """Who actually ran the action when it is not the user themself (``hub ask --user NAME``), else empty."""
-
-    @classmethod
-    def system(cls, name: str = "system") -> Principal:
-        return cls(user_id="system", name=name, role=Role.admin, is_system=True)
-
-    @property
-    def role_label(self) -> str:
-        """The role written to the audit log (``system`` for maintenance actions)."""
-        return "system" if self.is_system else str(self.role)
 
 
 class UserRow(Base):

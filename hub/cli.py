@@ -95,7 +95,7 @@ def ingest(
     """Ingest files with their approval metadata; exits 1 if any file failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from hub.ingestion import expand_paths
+    from ingest.files import expand_paths
 
     _setup_logging(verbose)
     overrides = dict(

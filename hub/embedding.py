@@ -291,9 +291,9 @@ def calibration_texts_from(source: Path, limit: int) -> list[str]:
     elif source.is_file() and source.suffix == ".txt":
         texts = [line.strip() for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     elif source.is_dir():
-        from hub.ingestion import expand_paths
         from ingest.chunking import chunk_document
         from ingest.errors import IngestError
+        from ingest.files import expand_paths
         from ingest.loaders import load_document
 
         for path, _ in expand_paths([source]):

@@ -37,8 +37,9 @@ from hub.vector_index import ChromaVectorIndex, VectorRecord
 from ingest.chunk_limits import enforce_chunk_size
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.errors import BadMetadata, IngestError
-from ingest.loaders import SUPPORTED_EXTENSIONS, media_type_for, safe_file_name
-from ingest.metadata import DocumentMetadata, Status, is_sidecar, load_sidecar, parse_metadata
+from ingest.files import expand_paths
+from ingest.loaders import media_type_for, safe_file_name
+from ingest.metadata import DocumentMetadata, Status, load_sidecar, parse_metadata
 from ingest.model import Block, ParsedDocument
 from ingest.normalize import collapse_whitespace, normalize_text
 from ingest.sandbox import SandboxedParser
@@ -456,18 +457,3 @@ class IngestionService:
         except Exception as exc:  # a batch records every failure per file and goes on to the next file
             log.exception("ingesting %s failed unexpectedly", path)
             return IngestResult(name, "failed", f"unexpected error ({type(exc).__name__}); see the server log")
-
-
-def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
-    """Files named directly (explicit) and the supported files found in folders, sorted."""
-    out: list[tuple[Path, bool]] = []
-    for p in paths:
-        if p.is_dir():
-            for child in sorted(p.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUPPORTED_EXTENSIONS and not is_sidecar(child):
-                    if any(part.startswith(".") for part in child.relative_to(p).parts):
-                        continue
-                    out.append((child, False))
-        else:
-            out.append((p, True))
-    return out

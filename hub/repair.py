@@ -18,34 +18,38 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from hub.auth import Principal
+from hub.principal import Principal
 
 if TYPE_CHECKING:
-    from hub.service import Hub
+    from hub.audit import AuditLog
+    from hub.catalog import Catalog
+    from hub.learning.service import LearningService
+    from hub.vector_index import ChromaVectorIndex
 
 log = logging.getLogger(__name__)
 
 _LISTED = 50  # ids named in the audit record; the counts are always complete
 
 
-def repair_index(hub: Hub) -> dict[str, Any]:
+def repair_index(
+    catalog: Catalog, vectors: ChromaVectorIndex, audit: AuditLog, learning: LearningService | None = None
+) -> dict[str, Any]:
     """Bring vector flags (and retired quiz items) in line with the catalog; audit what changed."""
-    should = hub.catalog.chunk_liveness()
-    stored = hub.vectors.live_flags()
+    should = catalog.chunk_liveness()
+    stored = vectors.live_flags()
     orphans = sorted(set(stored) - set(should))
     turn_on = sorted(cid for cid, live in should.items() if live and cid in stored and not stored[cid])
     turn_off = sorted(cid for cid, live in should.items() if not live and stored.get(cid))
     missing = sorted(cid for cid in should if cid not in stored)
     if orphans:
-        hub.vectors.delete(orphans)
+        vectors.delete(orphans)
     if turn_on:
-        hub.vectors.set_live(turn_on, True)
+        vectors.set_live(turn_on, True)
     if turn_off:
-        hub.vectors.set_live(turn_off, False)
+        vectors.set_live(turn_off, False)
     retired_items = 0
-    learning = getattr(hub, "learning", None)
     if learning is not None:
-        retired_items = learning.retire_versions(hub.catalog.version_ids_not_approved())
+        retired_items = learning.retire_versions(catalog.version_ids_not_approved())
     report: dict[str, Any] = {
         "orphan_vectors_deleted": len(orphans),
         "flags_set_live": len(turn_on),
@@ -60,6 +64,6 @@ def repair_index(hub: Hub) -> dict[str, Any]:
             "set_hidden_ids": turn_off[:_LISTED],
             "missing_ids": missing[:_LISTED],
         }
-        hub.audit.append("index.repaired", Principal.system("startup-repair"), {**report, **details})
+        audit.append("index.repaired", Principal.system("startup-repair"), {**report, **details})
         log.warning("start-up repair: %s", report)
     return report

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -35,16 +35,6 @@ _lock = threading.Lock()
 
 class SchemaError(HubError):
     """The database schema is not at the revision this code needs and cannot be migrated here."""
-
-
-def target_metadata() -> MetaData:
-    """The models' metadata, with every module that defines tables imported."""
-    import hub.audit  # noqa: F401
-    import hub.auth  # noqa: F401
-    import hub.learning.models  # noqa: F401
-    from hub.catalog import Base
-
-    return Base.metadata
 
 
 def _config(connection: Connection | None = None) -> Any:

@@ -158,9 +158,13 @@ class Hub:
         self.ingestion.clock = lambda: self.clock()  # follows a clock swapped in later (tests do)
         self.ingestion.four_eyes = settings.approval_four_eyes
         # Registered before the start-up expiry sweep so that items of expired versions retire with them.
-        self.learning = LearningService(self)
+        # Lambdas, not bound methods: tests replace hub.clock / hub.now after construction.
+        self.learning = LearningService(
+            self.catalog, self.audit, settings.learning, now=lambda: self.now(), today=lambda: self.clock()
+        )
+        self.retire_listeners.append(self.learning.retire_versions)
         # A crash after a commit can leave the vector store's flags behind the catalog: put them right.
-        repair_index(self)
+        repair_index(self.catalog, self.vectors, self.audit, self.learning)
         self.expire_due()
 
     def now(self) -> dt.datetime:

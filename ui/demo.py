@@ -182,12 +182,11 @@ DRAFTS_LEFT = 6
 
 def prepare_learning(data_dir: Path) -> int:
     """Quiz items generated from the corpus by the content owner, all but a few approved; returns approved count."""
-    from hub.learning.service import LearningService
     from hub.service import Hub
     from hub.settings import Settings
 
     hub = Hub(Settings(data_dir=data_dir))
-    learning = LearningService(hub)
+    learning = hub.learning
     owner = hub.users.authenticate_password(*ACCOUNTS["content_owner"])
     learning.generate(owner)
     drafts = learning.list_items(status="draft", limit=1000)

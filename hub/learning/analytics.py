@@ -27,7 +27,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,11 @@ from hub.learning.items import ItemStatus, norm
 from hub.learning.models import AnswerRow, CardRow, ItemRow
 
 if TYPE_CHECKING:
-    from hub.learning.service import LearningService
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from hub.audit import AuditLog
+    from hub.learning.scheduling import Schedule
+    from hub.settings import LearningSettings
 
 # Support below this makes a given answer a content gap too: the hub answered, but barely.
 LOW_SUPPORT = 0.6
@@ -92,8 +96,20 @@ def _r4(x: float | None) -> float | None:
 class Analytics:
     """Read-only figures for managers; every number is computed from stored attempts and cards."""
 
-    def __init__(self, service: LearningService) -> None:
-        self.service = service
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        audit: AuditLog,
+        schedule: Schedule,
+        config: LearningSettings,
+        *,
+        now: Callable[[], dt.datetime],
+    ) -> None:
+        self.sessions = sessions
+        self.audit = audit
+        self.schedule = schedule
+        self.config = config
+        self.now = now
 
     # --- raw material ------------------------------------------------------------------------------
 
@@ -106,7 +122,7 @@ class Analytics:
         stmt = select(AnswerRow).order_by(AnswerRow.answered_at, AnswerRow.id)
         if current:
             stmt = stmt.join(ItemRow, AnswerRow.item_id == ItemRow.id).where(ItemRow.status != str(ItemStatus.retired))
-        with self.service.sessions() as s:
+        with self.sessions() as s:
             answers = s.scalars(stmt).all()
             cards = s.execute(select(CardRow, ItemRow).join(ItemRow, CardRow.item_id == ItemRow.id)).all()
         return list(answers), [(c, i) for c, i in cards]
@@ -115,7 +131,7 @@ class Analytics:
 
     def table(self, *, user: str | None = None) -> list[GroupStats]:
         """The mastery table: one row per (user, product, topic) with any answers."""
-        now = self.service.now()
+        now = self.now()
         answers, cards = self._load()
         groups: dict[tuple[str, str, str], GroupStats] = {}
         seen: dict[tuple[str, str, str], set[str]] = defaultdict(set)
@@ -126,7 +142,7 @@ class Analytics:
             g.correct += int(a.correct)
             seen[key].add(a.item_id)
         rs: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-        overdue_before = now - self.service.config.overdue_after
+        overdue_before = now - self.config.overdue_after
         for card_row, item in cards:
             if not card_row.active:
                 continue
@@ -135,7 +151,7 @@ class Analytics:
             g.active_cards += 1
             g.due += int(card_row.due <= now)
             g.overdue += int(card_row.due < overdue_before)
-            rs[key].append(self.service.schedule.retrievability(self.service.schedule.load(card_row.card), now))
+            rs[key].append(self.schedule.retrievability(self.schedule.load(card_row.card), now))
         for key, g in groups.items():
             g.items_seen = len(seen[key])
             g.accuracy = _r4(g.correct / g.attempts) if g.attempts else None
@@ -176,7 +192,7 @@ class Analytics:
         rows = self.table()
         users = sorted({r.user for r in rows})
         topics = sorted({(r.product, r.topic) for r in rows})
-        least = self.service.config.min_answers_per_cell
+        least = self.config.min_answers_per_cell
         # A cell with fewer answers than ``least`` gets no mastery figure (and so no colour): one
         # lucky answer is not mastery. Its answer count is still shown.
         cells = {(r.user, r.product, r.topic): r.mastery if r.attempts >= least else None for r in rows}
@@ -194,7 +210,7 @@ class Analytics:
 
     def topics(self) -> list[dict[str, Any]]:
         """Per (product, topic) across the team, weakest (lowest mastery) first."""
-        now = self.service.now()
+        now = self.now()
         answers, cards = self._load()
         acc: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
         users: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -206,7 +222,7 @@ class Analytics:
         for card_row, item in cards:
             if card_row.active:
                 rs[(item.product, item.topic)].append(
-                    self.service.schedule.retrievability(self.service.schedule.load(card_row.card), now)
+                    self.schedule.retrievability(self.schedule.load(card_row.card), now)
                 )
         out = []
         for key, (attempts, correct) in acc.items():
@@ -234,7 +250,7 @@ class Analytics:
         groups: dict[str, dict[str, Any]] = {}
         offset = 0
         while True:
-            batch = self.service.hub.audit.query(event=["answer.refused", "answer.given"], limit=1000, offset=offset)
+            batch = self.audit.query(event=["answer.refused", "answer.given"], limit=1000, offset=offset)
             for entry in batch:
                 if msl_only and entry.role != "msl":
                     continue
@@ -285,9 +301,9 @@ class Analytics:
         active cards of that document's items in that topic), mastery and whether it has enough
         answers (``min_answers_per_cell``) to be shown as a figure rather than a count.
         """
-        now = self.service.now()
-        least = self.service.config.min_answers_per_cell
-        with self.service.sessions() as s:
+        now = self.now()
+        least = self.config.min_answers_per_cell
+        with self.sessions() as s:
             answered = s.execute(
                 select(AnswerRow, ItemRow.document_title, ItemRow.topic)
                 .join(ItemRow, AnswerRow.item_id == ItemRow.id)
@@ -305,7 +321,7 @@ class Analytics:
         for card_row, item in cards:
             if card_row.active and item.status != str(ItemStatus.retired):
                 rs[(item.document_title, item.topic)].append(
-                    self.service.schedule.retrievability(self.service.schedule.load(card_row.card), now)
+                    self.schedule.retrievability(self.schedule.load(card_row.card), now)
                 )
         out = []
         for (title, topic), (attempts, correct) in acc.items():
@@ -334,7 +350,7 @@ class Analytics:
             answers = [a for a in answers if a.user_name == user]
         if not answers:
             return []
-        now = self.service.now()
+        now = self.now()
         first = answers[0].answered_at.date()
         last = now.date()
         if days is not None:
@@ -355,9 +371,7 @@ class Analytics:
                     todays.append(a)
                 i += 1
             if day >= first:
-                r = _mean(
-                    self.service.schedule.retrievability_of(a.stability, a.answered_at, end) for a in latest.values()
-                )
+                r = _mean(self.schedule.retrievability_of(a.stability, a.answered_at, end) for a in latest.values())
                 out.append(
                     {
                         "date": day.isoformat(),

@@ -1,6 +1,7 @@
 """The learning service: generate and review quiz items, run quizzes and modules, schedule reviews.
 
-Built once per hub (``hub.learning = LearningService(hub)``) and called by the API, CLI and UI.
+Built once per hub from the pieces it needs (catalog, audit log, learning settings, clock) and called
+by the API, CLI and UI.
 It reads approved chunks from the catalog, writes its own tables (:mod:`hub.learning.models`) in
 the catalog's database, and audits every generation, review decision, quiz start and answer.
 
@@ -17,7 +18,7 @@ import datetime as dt
 import logging
 import random
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, select, update
@@ -25,7 +26,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from hub.catalog import ChunkRow, Document, Version, new_id
+from hub.catalog import Catalog, ChunkRow, Document, Version, new_id
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.learning.analytics import Analytics
 from hub.learning.checks import CheckContext, run_checks
@@ -49,8 +50,8 @@ from hub.settings import LearningSettings
 from ingest.metadata import Status
 
 if TYPE_CHECKING:
+    from hub.audit import AuditLog
     from hub.auth import Principal
-    from hub.service import Hub
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +61,39 @@ MAX_ANSWER_CHARS = 500
 class LearningService:
     """Quiz items, quizzes, micro-modules, FSRS reviews and training analytics over one hub."""
 
-    def __init__(self, hub: Hub, config: LearningSettings | None = None) -> None:
-        self.hub = hub
-        self.config = config or hub.settings.learning
-        self.engine = hub.catalog.engine
+    def __init__(
+        self,
+        catalog: Catalog,
+        audit: AuditLog,
+        config: LearningSettings,
+        *,
+        now: Callable[[], dt.datetime],
+        today: Callable[[], dt.date],
+    ) -> None:
+        """``now`` and ``today`` are the hub's clock (UTC time, and the date that decides expiry).
+
+        The owner must call :meth:`retire_versions` when versions stop being retrievable.
+        """
+        self.catalog = catalog
+        self.audit = audit
+        self.config = config
+        self._now = now
+        self._today = today
+        self.engine = catalog.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         ensure_schema(self.engine)  # tables come from the migrations (hub.schema)
         self.schedule = Schedule(self.config)
-        self.analytics = Analytics(self)
+        self.analytics = Analytics(self.sessions, audit, self.schedule, self.config, now=self.now)
         self._generator: tuple[tuple[int, dt.date], ItemGenerator] | None = None
         self._lock = threading.Lock()
-        hub.retire_listeners.append(self.retire_versions)
 
     # --- time --------------------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
-        return self.hub.now().astimezone(dt.UTC)
+        return self._now().astimezone(dt.UTC)
 
     def today(self) -> dt.date:
-        return self.hub.clock()
+        return self._today()
 
     # --- source content ----------------------------------------------------------------------------
 
@@ -94,7 +109,7 @@ class LearningService:
         if document_id:
             stmt = stmt.where(Version.document_id == document_id)
         today = self.today()
-        with self.hub.catalog.sessions() as s:
+        with self.catalog.sessions() as s:
             rows = s.execute(stmt).all()
         return [
             SourceChunk(
@@ -118,13 +133,13 @@ class LearningService:
 
     def retrievable_version_ids(self) -> set[str]:
         today = self.today()
-        with self.hub.catalog.sessions() as s:
+        with self.catalog.sessions() as s:
             versions = s.scalars(select(Version).where(Version.status == str(Status.approved))).all()
         return {v.id for v in versions if v.in_date(today)}
 
     def generator(self) -> ItemGenerator:
         """The generator over today's retrievable corpus (rebuilt when the catalog changes)."""
-        key = (self.hub.catalog.generation(), self.today())
+        key = (self.catalog.generation(), self.today())
         with self._lock:
             if self._generator is None or self._generator[0] != key:
                 self._generator = (key, ItemGenerator(self.retrievable_chunks(), self.config))
@@ -138,7 +153,7 @@ class LearningService:
         ``approve`` approves every kept item at once (CLI bootstrapping only; audited as such).
         """
         if document_id:
-            self.hub.catalog.get_document(document_id)  # 404 with a helpful message
+            self.catalog.get_document(document_id)  # 404 with a helpful message
         chunks = self.retrievable_chunks(document_id)
         if document_id and not chunks:
             raise Conflict(f"document '{document_id}' has no approved, in-date version to generate items from")
@@ -168,7 +183,7 @@ class LearningService:
             s.add(run)
             s.add_all(rows)
         summary = report.summary()
-        self.hub.audit.append(
+        self.audit.append(
             "quiz.items_generated",
             actor,
             {
@@ -360,7 +375,7 @@ class LearningService:
                 f"the source version of item '{item_id}' is no longer approved and current; the item was retired"
             )
         row = self._set_status(item_id, ItemStatus.approved, actor, note)
-        self.hub.audit.append(
+        self.audit.append(
             "quiz_item.approved",
             actor,
             {"item_id": item_id, "from": item.status, "note": note, "version_id": item.version_id},
@@ -375,7 +390,7 @@ class LearningService:
             raise Conflict(f"item '{item_id}' is {item.status}; only draft or approved items can be rejected")
         row = self._set_status(item_id, ItemStatus.rejected, actor, reason)
         self._deactivate_cards([item_id])
-        self.hub.audit.append(
+        self.audit.append(
             "quiz_item.rejected",
             actor,
             {"item_id": item_id, "from": item.status, "reason": reason},
@@ -476,7 +491,7 @@ class LearningService:
             row.dedup_key = draft.dedup_key()
             row.status, row.status_reason = str(ItemStatus.draft), "edited; needs approval"
             row.updated_at = now
-        self.hub.audit.append(
+        self.audit.append(
             "quiz_item.edited",
             actor,
             {"item_id": item_id, "before": before, "after": changes, "previous_status": item.status},
@@ -518,7 +533,7 @@ class LearningService:
                 )
             )
         cards = self._deactivate_cards(item_ids)
-        self.hub.audit.append(
+        self.audit.append(
             "quiz_item.retired",
             None,
             {"version_ids": ids, "items": len(item_ids), "cards_deactivated": cards},
@@ -627,7 +642,7 @@ class LearningService:
                     started_at=now,
                 )
             )
-        self.hub.audit.append(
+        self.audit.append(
             "quiz.started",
             actor,
             {"attempt_id": attempt_id, "kind": kind, "scope": quiz_scope, "item_ids": [r.id for r in chosen]},
@@ -709,7 +724,7 @@ class LearningService:
                 raise Conflict(
                     f"item '{item_id}' was already answered in attempt '{attempt_id}'; start a new quiz to try again"
                 ) from exc
-        self.hub.audit.append(
+        self.audit.append(
             "quiz.answered",
             actor,
             {
@@ -773,7 +788,7 @@ class LearningService:
 
     def module(self, document_id: str, section: str | None = None) -> ModuleOut:
         """Key points (verbatim sentences with citations) then a few approved items, for ~5 minutes."""
-        doc = self.hub.catalog.get_document(document_id)
+        doc = self.catalog.get_document(document_id)
         chunks = [
             c
             for c in self.retrievable_chunks(document_id)

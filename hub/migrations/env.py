@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from hub.schema import target_metadata
+from hub.models import target_metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only `hub db upgrade` / hub.schema drive migrations

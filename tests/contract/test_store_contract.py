@@ -15,7 +15,8 @@ from hub.audit import GENESIS, AuditLog, load_checkpoints, write_checkpoint
 from hub.auth import Principal, UserStore
 from hub.catalog import Catalog, NewChunk, NewVersion, chunk_id
 from hub.errors import Conflict
-from hub.schema import current_revision, head_revision, target_metadata
+from hub.models import target_metadata
+from hub.schema import current_revision, head_revision
 from hub.vector_index import ChromaVectorIndex, QueryFilters, VectorRecord
 from ingest.metadata import Status, parse_metadata
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import MetaData, text
 
 from hub.catalog import make_engine
-from hub.schema import current_revision, ensure_schema, head_revision, target_metadata
+from hub.models import target_metadata
+from hub.schema import current_revision, ensure_schema, head_revision
 
 
 def _legacy(url: str) -> None:
