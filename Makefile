@@ -39,7 +39,7 @@ AXE_VERSION := 4.14.1
 axe: .axe/node_modules/axe-core/axe.min.js ## install axe-core for the accessibility test
 
 # The gates CI enforces before any test runs: lint, formatting, types, and the import-layering contract.
-CHECKED := hub ingest ui evals tests corpus
+CHECKED := mslhub hub ingest ui evals tests corpus
 check: setup ## ruff lint, ruff format --check, mypy (hub ingest ui evals), import-linter contracts
 	$(BIN)/ruff check $(CHECKED)
 	$(BIN)/ruff format --check $(CHECKED)

@@ -524,7 +524,7 @@ def add_user(data_dir: Path, name: str, role: str, env: dict[str, str] | None = 
     """``hub users add`` in ``data_dir``; returns the new API key (printed once on stdout)."""
     child_env = {**os.environ, **(env or {}), "HUB_DATA_DIR": str(data_dir)}
     proc = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "users", "add", name, "--role", role],
+        [sys.executable, "-m", "mslhub", "users", "add", name, "--role", role],
         env=child_env,
         cwd=str(Path(__file__).resolve().parents[1]),
         capture_output=True,
@@ -553,7 +553,7 @@ def started_server(
     root = str(Path(__file__).resolve().parents[1])
     if corpus is not None:
         proc = subprocess.run(
-            [sys.executable, "-m", "hub.cli", "ingest", str(corpus), "--json"],
+            [sys.executable, "-m", "mslhub", "ingest", str(corpus), "--json"],
             env=child_env,
             cwd=root,
             capture_output=True,
@@ -566,7 +566,7 @@ def started_server(
     url = f"http://127.0.0.1:{port}"
     log_file = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "mslhub", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=child_env,
         cwd=root,
         stdout=log_file,

@@ -164,7 +164,7 @@ def fill(database_url: str, chroma: Any, collection: str, n_chunks: int, seed: i
 @contextmanager
 def serve(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port(int(os.environ["HUB_BENCH_PORT"]) if os.environ.get("HUB_BENCH_PORT") else None)
-    argv = [sys.executable, "-m", "hub.cli", "serve", "--no-ui", "--port", str(port), "--workers", str(workers)]
+    argv = [sys.executable, "-m", "mslhub", "serve", "--no-ui", "--port", str(port), "--workers", str(workers)]
     with log_path.open("ab") as logf:
         proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
         try:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def _hub(args: list[str], data_dir: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HUB_DATA_DIR": str(data_dir), "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args], capture_output=True, text=True, env=env, timeout=timeout
+        [sys.executable, "-m", "mslhub", *args], capture_output=True, text=True, env=env, timeout=timeout
     )
 
 

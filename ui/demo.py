@@ -72,7 +72,7 @@ def environment(data_dir: Path) -> dict[str, str]:
 
 def hub_command(*args: str) -> list[str]:
     """``hub ARGS`` run with this interpreter (the console script may not be on PATH)."""
-    return [sys.executable, "-m", "hub.cli", *args]
+    return [sys.executable, "-m", "mslhub", *args]
 
 
 def ingest_corpus(data_dir: Path, corpus: Path = CORPUS) -> None:

@@ -55,7 +55,7 @@ def two_workers(pg_server, chroma_server, tmp_path):
     base_env = {**os.environ, "HUB_DATA_DIR": str(tmp_path / "data"), "HUB_CHROMA_HOST": "127.0.0.1"}
     base_env |= {"HUB_CHROMA_PORT": str(chroma_server.port), "HUB_COLLECTION": name}
     done = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "db", "upgrade", "--app-role", APP_ROLE],
+        [sys.executable, "-m", "mslhub", "db", "upgrade", "--app-role", APP_ROLE],
         env={**base_env, "HUB_DATABASE_URL": owner_url},
         cwd=ROOT,
         capture_output=True,
@@ -77,7 +77,7 @@ def two_workers(pg_server, chroma_server, tmp_path):
     env = {**base_env, "HUB_DATABASE_URL": app_url, "HUB_INDEX_REFRESH_WAIT_S": "30"}
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--workers", "2", "--no-ui", "--port", str(port)],
+        [sys.executable, "-m", "mslhub", "serve", "--workers", "2", "--no-ui", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=log,

@@ -87,7 +87,7 @@ def _hub(args: list[str], tmp_path: Path, timeout: int = 300) -> subprocess.Comp
         "HUB_EMBEDDING_BACKEND": "torch",
     }
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
+        [sys.executable, "-m", "mslhub", *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
     )
 
 

@@ -49,7 +49,7 @@ def test_eval_qa_reports_hits_and_refusals(tmp_path):
         [
             sys.executable,
             "-m",
-            "hub.cli",
+            "mslhub",
             "eval",
             "qa",
             "--questions",

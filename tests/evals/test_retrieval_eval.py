@@ -176,7 +176,7 @@ def test_hub_eval_retrieval_end_to_end(tmp_path):
         [
             sys.executable,
             "-m",
-            "hub.cli",
+            "mslhub",
             "eval",
             "retrieval",
             "--beir",

@@ -199,7 +199,7 @@ def test_export_through_the_api_and_the_cli_verifier(hub, api_client, tmp_path):
     path = tmp_path / "audit.csv"
     path.write_bytes(r.content)
     run = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "audit", "verify-export", str(path), "--json"],
+        [sys.executable, "-m", "mslhub", "audit", "verify-export", str(path), "--json"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -209,7 +209,7 @@ def test_export_through_the_api_and_the_cli_verifier(hub, api_client, tmp_path):
     target = hub.audit.query(event="test.event")[1]
     path.write_bytes(r.content.replace(b"entry 1", b"entry X"))
     run = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "audit", "verify-export", str(path), "--json"],
+        [sys.executable, "-m", "mslhub", "audit", "verify-export", str(path), "--json"],
         capture_output=True,
         text=True,
         timeout=120,

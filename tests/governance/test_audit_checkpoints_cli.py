@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _hub(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "mslhub", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
 
 

@@ -66,7 +66,7 @@ def test_the_cli_refuses_to_start_with_a_misspelt_variable(tmp_path):
 
     env = {**os.environ, "HUB_DATA_DIR": str(tmp_path / "data"), "HUB_CHUNK_MAXWORDS": "90"}
     run = subprocess.run(
-        [sys.executable, "-c", "from hub.cli import main; main()", "users", "list"],
+        [sys.executable, "-c", "from mslhub.cli import main; main()", "users", "list"],
         env=env,
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from hub.learning.cli import register
+from mslhub.learning_cli import register
 
 
 def test_learn_commands(tmp_path, monkeypatch) -> None:

@@ -73,7 +73,7 @@ def running(base: Path, port: int = PORT, roles: tuple[str, ...] = ("msl", "cont
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--no-ui", "--host", HOST, "--port", str(port)],
+        [sys.executable, "-m", "mslhub", "serve", "--no-ui", "--host", HOST, "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

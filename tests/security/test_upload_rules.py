@@ -132,7 +132,7 @@ def test_simultaneous_first_uploads_of_one_title_never_fail_with_500(tmp_path, e
 
 def test_cli_ask_as_a_user_records_the_operator(tmp_path):
     env = {**os.environ, "HUB_DATA_DIR": str(tmp_path / "data"), "HUB_EMBEDDING_BACKEND": "torch"}
-    hub_cli = [sys.executable, "-m", "hub.cli"]
+    hub_cli = [sys.executable, "-m", "mslhub"]
     subprocess.run([*hub_cli, "users", "add", "maria", "--role", "msl"], env=env, check=True, capture_output=True)
     run = subprocess.run(
         [*hub_cli, "ask", "What is the dose?", "--user", "maria", "--json"], env=env, capture_output=True, text=True

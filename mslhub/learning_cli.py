@@ -1,6 +1,6 @@
 """``hub learn ...``: generate and review items, and export analytics, from the command line.
 
-The lead registers it with ``register(app)`` in :mod:`hub.cli`. Commands act as the system
+Registered with ``register(app)`` by :mod:`mslhub.cli`. Commands act as the system
 principal (``Principal.system("cli")``), which the audit log records as such.
 """
 

@@ -19,8 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.db_cli import register as register_db
-from hub.learning.cli import register as register_learning
+from mslhub.db_cli import register as register_db
+from mslhub.learning_cli import register as register_learning
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="MSL Knowledge Hub: cited answers from approved content."
@@ -211,8 +211,8 @@ def serve(
     """Serve the web UI at / and the API under /api (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from hub.api import create_app
     from hub.settings import Settings
+    from mslhub.web import create_web_app
 
     _setup_logging(verbose)
     logging.getLogger("hub").setLevel(logging.INFO)
@@ -221,12 +221,7 @@ def serve(
     if workers > 1:
         _serve_workers(settings, host, port, ui, verbose, workers)
         return
-    app = create_app(settings)
-    if ui:
-        # The entry point is the one place that knows the UI (nothing in hub imports ui otherwise).
-        from ui.app import mount
-
-        app = mount(app)
+    app = create_web_app(settings, ui=ui)
     err.print(
         f"serving data dir {settings.data_dir.resolve()} on http://{host}:{port}"
         + (" (UI at /, API docs at /docs)" if ui else " (API docs at /docs)")
@@ -237,9 +232,9 @@ def serve(
 def _serve_workers(settings: Any, host: str, port: int, ui: bool, verbose: bool, workers: int) -> None:
     import uvicorn
 
-    from hub.asgi import UI_ENV
     from hub.catalog import make_engine
     from hub.schema import ensure_schema
+    from mslhub.asgi import UI_ENV
 
     if settings.chroma_host is None or settings.resolved_database_url().startswith("sqlite"):
         err.print(
@@ -253,7 +248,7 @@ def _serve_workers(settings: Any, host: str, port: int, ui: bool, verbose: bool,
     engine.dispose()
     import multiprocessing
 
-    from hub.asgi import prepare_encoder
+    from mslhub.asgi import prepare_encoder
 
     builder = multiprocessing.get_context("spawn").Process(target=prepare_encoder)
     builder.start()
@@ -261,7 +256,7 @@ def _serve_workers(settings: Any, host: str, port: int, ui: bool, verbose: bool,
     os.environ[UI_ENV] = "1" if ui else "0"
     err.print(f"serving {workers} workers on http://{host}:{port} (database and Chroma servers from settings)")
     uvicorn.run(
-        "hub.asgi:app_from_env",
+        "mslhub.asgi:app_from_env",
         factory=True,
         workers=workers,
         host=host,
@@ -484,7 +479,7 @@ register_db(app)
 
 
 def main() -> None:
-    # The eval and bench commands live with the evals package (nothing in hub imports it).
+    # The eval and bench commands live with the evals package (nothing but this entry point imports it).
     from evals.cli import register
     from hub.errors import ConfigurationError
 

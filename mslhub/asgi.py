@@ -17,18 +17,12 @@ UI_ENV = "MSL_HUB_SERVE_UI"
 
 def app_from_env() -> FastAPI:
     """Factory called once in each worker process."""
-    from hub.api import create_app
     from hub.settings import Settings
+    from mslhub.web import create_web_app
 
     logging.getLogger("hub").setLevel(logging.INFO)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    app = create_app(Settings())
-    if os.environ.get(UI_ENV, "1") != "0":
-        # As in `hub serve`: only the entry point knows the UI.
-        from ui.app import mount
-
-        app = mount(app)
-    return app
+    return create_web_app(Settings(), ui=os.environ.get(UI_ENV, "1") != "0")
 
 
 def prepare_encoder() -> None:
