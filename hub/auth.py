@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from hub.catalog import Base, new_id
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from hub.permissions import PERMISSIONS, Permission
 from hub.principal import Principal, Role
 from hub.schema import ensure_schema
 from hub.signin_throttle import SignInThrottle
@@ -318,6 +319,11 @@ class UserStore:
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `hub users add` or POST /api/users.")
+
+
+def allow(permission: Permission) -> Callable[..., Principal]:
+    """FastAPI dependency: the signed-in principal, if their role holds ``permission`` (hub.permissions)."""
+    return require(*PERMISSIONS[permission])
 
 
 def require(*roles: Role) -> Callable[..., Principal]:

@@ -13,10 +13,12 @@ version. Anything else is refused with 409 Conflict naming the current state and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hub.auth import Principal, Role
-from hub.errors import Conflict, Forbidden, InvalidInput
+from hub.catalog import Document, Version
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ingest.metadata import Status
 
 SYSTEM = "system"
@@ -77,3 +79,19 @@ def check(source: str, target: Status, actor: Principal, reason: str) -> Transit
     if match.reason_required and not (reason or "").strip():
         raise InvalidInput(f"give a reason to change a version from {source} to {target}", field="reason")
     return match
+
+
+def pick_version(doc: Document, version_id: str | None, wanted: Sequence[str], action: str) -> Version:
+    """The version an action on ``doc`` applies to: ``version_id`` when given, else the newest version
+    in the first of the ``wanted`` states that has one (approve: the newest draft; withdraw: the
+    approved version, else the newest draft)."""
+    if version_id:
+        for v in doc.versions:
+            if v.id == version_id:
+                return v
+        raise NotFound(f"document '{doc.id}' has no version '{version_id}'; see GET /api/documents/{doc.id}/versions")
+    for status in wanted:
+        candidates = [v for v in doc.versions if v.status == status]
+        if candidates:
+            return candidates[-1]
+    raise Conflict(f"document '{doc.id}' has no {' or '.join(wanted)} version to {action}; name one with version_id")

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from hub import lifecycle
 from hub.answering import Answer, AnswerComposer, ComposerConfig
 from hub.audit import AuditEntry, AuditLog
 from hub.auth import Principal, UserStore
-from hub.catalog import Catalog, ChunkRow, StatusHook, Version, make_engine
+from hub.catalog import Catalog, ChunkRow, Document, StatusHook, Version, make_engine
 from hub.dense_index import ExactDenseIndex
 from hub.embedding import Embedder
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -427,6 +427,28 @@ class Hub:
         self.catalog.refresh()
         self._retire(retired)
         return superseded
+
+    def documents(self) -> Sequence[Document]:
+        """Every document with its versions (whatever their state)."""
+        return self.catalog.list_documents()
+
+    def document(self, document_id: str) -> Document:
+        """One document with its versions, oldest first (NotFound when unknown)."""
+        return self.catalog.get_document(document_id)
+
+    def approve_document(
+        self, document_id: str, version_id: str | None, *, actor: Principal
+    ) -> tuple[Version, list[str]]:
+        """Approve ``version_id``, or the document's newest draft; returns it and the versions it superseded."""
+        version = lifecycle.pick_version(self.document(document_id), version_id, [Status.draft], "approve")
+        return version, self.set_status(version.id, Status.approved, actor=actor)
+
+    def withdraw_document(self, document_id: str, version_id: str | None, *, actor: Principal, reason: str) -> Version:
+        """Withdraw ``version_id``, or the approved version (else the newest draft), with the reason."""
+        doc = self.document(document_id)
+        version = lifecycle.pick_version(doc, version_id, [Status.approved, Status.draft], "withdraw")
+        self.set_status(version.id, Status.withdrawn, actor=actor, reason=reason)
+        return version
 
     def _check_approvable(self, version: Version) -> None:
         today = self.clock()

@@ -18,11 +18,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from hub.errors import NotFound
+from hub.permissions import PERMISSIONS, Permission
 from ui import sessions
 
 log = logging.getLogger(__name__)
 
-READERS = frozenset({"msl", "content_owner", "compliance"})
+# Who may open originals: the roles that read documents through the API (hub.permissions).
+READERS = frozenset(str(role) for role in PERMISSIONS[Permission.read_documents])
 # Only PDFs are shown inline; the rest download, text formats as text/plain (never as HTML).
 _INLINE = {"pdf": "application/pdf"}
 _DOWNLOAD = {

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from hub.errors import HubError
+from hub.permissions import PERMISSIONS, TAB_PERMISSIONS
 from ui import sessions
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,7 @@ log = logging.getLogger(__name__)
 # Tab -> roles that see it. Admins get analytics and user management, not everyone's work:
 # the access matrix gives each role only what it needs.
 TAB_ROLES: dict[str, frozenset[str]] = {
-    "ask": frozenset({"msl"}),
-    "learn": frozenset({"msl"}),
-    "library": frozenset({"content_owner"}),
-    "compliance": frozenset({"compliance"}),
-    "analytics": frozenset({"manager", "admin"}),
-    "users": frozenset({"admin"}),
+    tab: frozenset(str(role) for role in PERMISSIONS[permission]) for tab, permission in TAB_PERMISSIONS.items()
 }
 
 ROLE_NAMES = {

@@ -13,17 +13,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.auth import Principal, Role, require
+from hub.auth import Principal, allow
 from hub.learning.analytics import LOW_SUPPORT
 from hub.learning.plots import render
 from hub.learning.schemas import DueItem, Feedback, ItemOut, ModuleOut, QuizOut, RunOut
 from hub.learning.service import LearningService
+from hub.permissions import Permission
 
 router = APIRouter(prefix="/api", tags=["learning"])
 
-ContentOwner = Annotated[Principal, Depends(require(Role.content_owner))]
-Msl = Annotated[Principal, Depends(require(Role.msl))]
-Manager = Annotated[Principal, Depends(require(Role.manager, Role.admin))]
+ContentOwner = Annotated[Principal, Depends(allow(Permission.manage_quiz_items))]
+Msl = Annotated[Principal, Depends(allow(Permission.learn))]
+Manager = Annotated[Principal, Depends(allow(Permission.read_analytics))]
 
 
 def _learning(request: Request) -> LearningService:

@@ -11,32 +11,36 @@ from fastapi.testclient import TestClient
 
 from hub.api import access_matrix, create_app
 from hub.auth import Principal, Role
+from hub.permissions import PERMISSIONS, Permission
 from ingest.metadata import parse_metadata
 from tests.conftest import CORPUS, TODAY, RoleClient
 from tests.samples import build_hub
 
 M, OWN, MGR, A = Role.msl, Role.content_owner, Role.manager, Role.admin
+ITEMS, LEARN, ANALYTICS = Permission.manage_quiz_items, Permission.learn, Permission.read_analytics
 
-MATRIX: dict[tuple[str, str], set[Role]] = {
-    ("POST", "/api/quizzes/generate"): {OWN},
-    ("GET", "/api/quiz-items"): {OWN},
-    ("GET", "/api/quiz-items/{item_id}"): {OWN},
-    ("POST", "/api/quiz-items/{item_id}/approve"): {OWN},
-    ("POST", "/api/quiz-items/{item_id}/reject"): {OWN},
-    ("PATCH", "/api/quiz-items/{item_id}"): {OWN},
-    ("PUT", "/api/quiz-items/{item_id}"): {OWN},
-    ("POST", "/api/quizzes"): {M},
-    ("POST", "/api/quizzes/{attempt_id}/answers"): {M},
-    ("GET", "/api/modules"): {M},
-    ("GET", "/api/reviews/due"): {M},
-    ("GET", "/api/analytics/mastery"): {MGR, A},
-    ("GET", "/api/analytics/users/{name}"): {MGR, A},
-    ("GET", "/api/analytics/topics"): {MGR, A},
-    ("GET", "/api/analytics/gaps"): {MGR, A},
-    ("GET", "/api/analytics/retention"): {MGR, A},
-    ("GET", "/api/analytics/export.csv"): {MGR, A},
-    ("GET", "/api/analytics/plots/{name}.png"): {MGR, A},
+# Each learning route and its permission; the roles come from hub.permissions (one table).
+ROUTES: dict[tuple[str, str], Permission] = {
+    ("POST", "/api/quizzes/generate"): ITEMS,
+    ("GET", "/api/quiz-items"): ITEMS,
+    ("GET", "/api/quiz-items/{item_id}"): ITEMS,
+    ("POST", "/api/quiz-items/{item_id}/approve"): ITEMS,
+    ("POST", "/api/quiz-items/{item_id}/reject"): ITEMS,
+    ("PATCH", "/api/quiz-items/{item_id}"): ITEMS,
+    ("PUT", "/api/quiz-items/{item_id}"): ITEMS,
+    ("POST", "/api/quizzes"): LEARN,
+    ("POST", "/api/quizzes/{attempt_id}/answers"): LEARN,
+    ("GET", "/api/modules"): LEARN,
+    ("GET", "/api/reviews/due"): LEARN,
+    ("GET", "/api/analytics/mastery"): ANALYTICS,
+    ("GET", "/api/analytics/users/{name}"): ANALYTICS,
+    ("GET", "/api/analytics/topics"): ANALYTICS,
+    ("GET", "/api/analytics/gaps"): ANALYTICS,
+    ("GET", "/api/analytics/retention"): ANALYTICS,
+    ("GET", "/api/analytics/export.csv"): ANALYTICS,
+    ("GET", "/api/analytics/plots/{name}.png"): ANALYTICS,
 }
+MATRIX: dict[tuple[str, str], set[Role]] = {cell: set(PERMISSIONS[p]) for cell, p in ROUTES.items()}
 CELLS = [(method, path, role) for (method, path) in MATRIX for role in Role]
 
 
