@@ -83,6 +83,19 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield n, row
 
 
+def read_corpus(path: Path, limit: int | None = None) -> Iterator[tuple[str, str, str]]:
+    """``(id, title, text)`` per document of a BEIR ``corpus.jsonl``, in file order (at most ``limit``)."""
+    for count, (_, row) in enumerate(_jsonl(path), start=1):
+        yield str(row["_id"]), str(row.get("title") or ""), str(row.get("text") or "")
+        if limit and count >= limit:
+            return
+
+
+def read_queries(path: Path) -> dict[str, str]:
+    """Query id -> text of a BEIR ``queries.jsonl``."""
+    return {str(row["_id"]): str(row.get("text") or "") for _, row in _jsonl(path)}
+
+
 def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     """``query-id corpus-id score`` rows (tab-separated) after an optional header; LF or CRLF."""
     if not path.is_file():
@@ -114,10 +127,8 @@ def load_beir(directory: Path, split: str = "test", *, limit_docs: int | None = 
     the smaller corpus are dropped, so the metrics stay comparable between limits.
     """
     qrels = read_qrels(directory / "qrels" / f"{split}.tsv")
-    corpus: dict[str, tuple[str, str]] = {}
-    for _, row in _jsonl(directory / "corpus.jsonl"):
-        corpus[str(row["_id"])] = (str(row.get("title") or ""), str(row.get("text") or ""))
-    all_queries = {str(row["_id"]): str(row.get("text") or "") for _, row in _jsonl(directory / "queries.jsonl")}
+    corpus = {doc_id: (title, text) for doc_id, title, text in read_corpus(directory / "corpus.jsonl")}
+    all_queries = read_queries(directory / "queries.jsonl")
     missing = sorted(q for q in qrels if q not in all_queries)
     if missing:
         raise BeirFormatError(f"{directory}: {len(missing)} judged queries are not in queries.jsonl, e.g. {missing[0]}")

@@ -40,6 +40,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from evals.beir import read_corpus, read_qrels, read_queries
 from evals.reporting import machine, markdown_table, percentile
 
 log = logging.getLogger(__name__)
@@ -69,38 +70,16 @@ def rss_mb() -> float | None:
 
 def load_beir_corpus(beir: Path, limit: int | None = None) -> list[tuple[str, str, str]]:
     """``(id, title, text)`` per document of ``beir/corpus.jsonl``, in file order."""
-    out = []
-    with (beir / "corpus.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            raw = json.loads(line)
-            out.append((str(raw["_id"]), raw.get("title") or "", raw.get("text") or ""))
-            if limit and len(out) >= limit:
-                break
-    return out
-
-
-def load_queries(path: Path) -> dict[str, str]:
-    queries = {}
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                raw = json.loads(line)
-                queries[str(raw["_id"])] = raw["text"]
-    return queries
+    return list(read_corpus(beir / "corpus.jsonl", limit))
 
 
 def load_qrels(path: Path, doc_ids: set[str] | None = None) -> dict[str, dict[str, int]]:
-    """Relevance judgements; with ``doc_ids``, only those documents (and queries left with any)."""
+    """Positive relevance judgements; with ``doc_ids``, only those documents (and queries left with any)."""
     qrels: dict[str, dict[str, int]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-        parts = line.strip().split("\t")
-        if len(parts) < 3 or (n == 0 and not parts[2].strip().lstrip("-").isdigit()):
-            continue
-        qid, did, score = parts[0], parts[1], int(parts[2])
-        if score > 0 and (doc_ids is None or did in doc_ids):
-            qrels.setdefault(qid, {})[did] = score
+    for qid, rels in read_qrels(path).items():
+        kept = {d: r for d, r in rels.items() if r > 0 and (doc_ids is None or d in doc_ids)}
+        if kept:
+            qrels[qid] = kept
     return qrels
 
 
@@ -117,7 +96,7 @@ def dense_ndcg(embedder: Any, beir: Path, doc_of_row: list[str], vectors: np.nda
     if not qrels_file.is_file() or not (beir / "queries.jsonl").is_file():
         return None
     qrels = load_qrels(qrels_file, set(doc_of_row))
-    queries = {q: t for q, t in load_queries(beir / "queries.jsonl").items() if q in qrels}
+    queries = {q: t for q, t in read_queries(beir / "queries.jsonl").items() if q in qrels}
     if not queries:
         return None
     qids = list(queries)

@@ -23,15 +23,9 @@ from typing import Any
 
 
 def load_beir_docs(beir: Path, limit: int | None) -> list[dict[str, str]]:
-    docs = []
-    with (beir / "corpus.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                raw = json.loads(line)
-                docs.append({"id": str(raw["_id"]), "title": raw.get("title") or "", "text": raw.get("text") or ""})
-                if limit and len(docs) >= limit:
-                    break
-    return docs
+    from evals.beir import read_corpus
+
+    return [{"id": i, "title": title, "text": text} for i, title, text in read_corpus(beir / "corpus.jsonl", limit)]
 
 
 def run(beir: Path, limit: int | None = None, *, queries: bool = True) -> dict[str, Any]:
@@ -106,10 +100,11 @@ class _PeakRss:
 
 
 def _ndcg(index: Any, beir: Path, doc_ids: set[str]) -> float | None:
-    from evals.bench import load_qrels, load_queries, ndcg_at_10
+    from evals.beir import read_queries
+    from evals.bench import load_qrels, ndcg_at_10
 
     qrels = load_qrels(beir / "qrels" / "test.tsv", doc_ids)
-    queries = {qid: text for qid, text in load_queries(beir / "queries.jsonl").items() if qid in qrels}
+    queries = {qid: text for qid, text in read_queries(beir / "queries.jsonl").items() if qid in qrels}
     if not queries:
         return None
     retriever = index.as_retriever(similarity_top_k=10)

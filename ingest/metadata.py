@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,12 @@ class DocumentMetadata(BaseModel):
         if self.effective_date and self.expiry_date and self.expiry_date < self.effective_date:
             raise ValueError(f"expiry_date {self.expiry_date} is before effective_date {self.effective_date}")
         return self
+
+
+def metadata_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata fields present in ``values`` (e.g. the parameters of a CLI command or a form
+    handler), so that the list of fields is written once, in :class:`DocumentMetadata`."""
+    return {name: values[name] for name in DocumentMetadata.model_fields if name in values}
 
 
 def parse_metadata(raw: dict[str, Any], *, file: str | None = None) -> DocumentMetadata:

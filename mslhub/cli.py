@@ -96,20 +96,10 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.files import expand_paths
+    from ingest.metadata import metadata_fields
 
     _setup_logging(verbose)
-    overrides = dict(
-        title=title,
-        doc_type=doc_type,
-        product=product,
-        therapeutic_area=therapeutic_area,
-        version=version,
-        approval_id=approval_id,
-        status=status,
-        effective_date=effective_date,
-        expiry_date=expiry_date,
-        owner=owner,
-    )
+    overrides = metadata_fields(locals())  # the metadata options above, by their field names
     hub = _hub()
     actor = _actor(user)
     total = len(expand_paths(paths))

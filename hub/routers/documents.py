@@ -13,7 +13,7 @@ from hub.errors import FileTooLargeError, InvalidInput
 from hub.ingestion import IngestResult
 from hub.routers.common import ContentManager, DocumentReader, the_hub
 from ingest.errors import BadMetadata
-from ingest.metadata import Status, parse_metadata
+from ingest.metadata import Status, metadata_fields, parse_metadata
 
 router = APIRouter()
 
@@ -98,18 +98,7 @@ async def upload_document(
             raise InvalidInput(f"the metadata field is not valid JSON: {exc.msg}", field="metadata") from exc
         if not isinstance(raw, dict):
             raise InvalidInput("the metadata field must be a JSON object", field="metadata")
-    fields = dict(
-        title=title,
-        doc_type=doc_type,
-        product=product,
-        therapeutic_area=therapeutic_area,
-        version=version,
-        approval_id=approval_id,
-        status=status,
-        effective_date=effective_date,
-        expiry_date=expiry_date,
-        owner=owner,
-    )
+    fields = metadata_fields(locals())  # the form fields above, by their metadata names
     raw.update({k: v for k, v in fields.items() if v not in (None, "")})
     try:
         meta = parse_metadata(raw, file=name)
