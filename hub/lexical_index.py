@@ -73,7 +73,8 @@ def weight_heading(text: str, title_weight: int) -> str:
 class BM25Index:
     """In-memory BM25 over approved chunks, rebuilt when the catalog generation changes."""
 
-    def __init__(self, catalog: Catalog, *, k1: float = 1.2, b: float = 0.75, title_weight: int = 1) -> None:
+    def __init__(self, catalog: Catalog, *, k1: float, b: float, title_weight: int) -> None:
+        # No defaults here: they live in hub.settings.RetrievalSettings (bm25_k1, bm25_b, bm25_title_weight).
         self.catalog = catalog
         self.k1, self.b, self.title_weight = k1, b, title_weight
         self._stemmer = _stemmer()
