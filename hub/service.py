@@ -12,11 +12,13 @@ backends are chosen) and exposes the operations the API, CLI and UI call:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,13 +26,13 @@ from sqlalchemy.orm import Session
 
 from hub import lifecycle
 from hub.answering import Answer, AnswerComposer, ComposerConfig
-from hub.audit import AuditEntry, AuditLog
-from hub.auth import Principal, UserStore
+from hub.audit import ANSWER_EVENTS, AuditEntry, AuditLog
+from hub.auth import Principal, Role, UserStore
 from hub.catalog import Catalog, ChunkRow, Document, StatusHook, Version, make_engine
 from hub.dense_index import ExactDenseIndex
 from hub.embedding import Embedder
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.ingestion import IngestionService
+from hub.ingestion import IngestionService, IngestResult
 from hub.learning.service import LearningService
 from hub.lexical_index import BM25Index
 from hub.question import KIND_QUERY_WORDS, common_words, understand
@@ -44,7 +46,7 @@ from hub.support import SupportModel
 from hub.upload_rules import check_four_eyes_approval, parse_limits
 from hub.vector_index import ChromaVectorIndex, QueryFilters, make_chroma_client
 from ingest.chunking import ChunkingConfig
-from ingest.metadata import DocType, Status
+from ingest.metadata import DocType, DocumentMetadata, Status
 from ingest.sandbox import SandboxedParser
 
 log = logging.getLogger(__name__)
@@ -435,6 +437,108 @@ class Hub:
     def document(self, document_id: str) -> Document:
         """One document with its versions, oldest first (NotFound when unknown)."""
         return self.catalog.get_document(document_id)
+
+    # --- what the routers and the web UI read and record (they never reach the stores themselves) ---
+
+    def version(self, version_id: str) -> Version:
+        """One document version, whatever its state (NotFound when unknown)."""
+        return self.catalog.get_version(version_id)
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, ChunkRow]:
+        """Stored chunks by id, each with its version; unknown ids are left out."""
+        return self.catalog.chunks(chunk_ids)
+
+    def counts(self) -> dict[str, int]:
+        """How many documents, versions and chunks are stored (health check, reports)."""
+        return self.catalog.counts()
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest file :meth:`upload` accepts (``max_upload_mb``)."""
+        return self.ingestion.max_bytes
+
+    def upload(self, data: bytes, file_name: str, meta: DocumentMetadata, *, actor: Principal) -> IngestResult:
+        """Ingest one uploaded file with its approval metadata (audited as ``actor``'s upload)."""
+        return self.ingestion.ingest_bytes(data, file_name, meta, actor=actor)
+
+    def answerable_facets(self) -> dict[str, set[str]]:
+        """Products, document types and therapeutic areas of the versions that answers come from today."""
+        today = self.clock()
+        found: dict[str, set[str]] = {"product": set(), "doc_type": set(), "therapeutic_area": set()}
+        for doc in self.catalog.list_documents():
+            for v in doc.versions:
+                if v.is_retrievable(today):
+                    for key, values in found.items():
+                        value = getattr(v, key)
+                        if value:
+                            values.add(value)
+        return found
+
+    def recent_answers(self, user: Principal, *, days: int, limit: int = 200) -> list[AuditEntry]:
+        """``user``'s answer and refusal records of the last ``days`` days, newest first."""
+        since = self.now().date() - dt.timedelta(days=days)
+        return self.audit.query(
+            user=user.name, event=list(ANSWER_EVENTS), date_from=since, limit=limit, newest_first=True
+        )
+
+    def own_answer(self, user: Principal, audit_id: str) -> AuditEntry:
+        """An earlier answer record of ``user``; another person's record is NotFound, as an unknown id is."""
+        entry = self.audit.get(audit_id)
+        if entry.actor != user.name or entry.event not in ANSWER_EVENTS:
+            raise NotFound(f"no earlier question of yours with id '{audit_id}'")
+        return entry
+
+    def request_medical_information(
+        self, user: Principal, question: str, refusal_audit_id: str, *, channel: str
+    ) -> AuditEntry:
+        """Record a medical-information request for a refused question (Medical Information answers it)."""
+        return self.audit.append(
+            "mi_request.created",
+            user,
+            {"question": question, "refusal_audit_id": refusal_audit_id, "channel": channel},
+            subject=refusal_audit_id or "",
+        )
+
+    def open_original(
+        self, user: Principal, version_id: str, *, page: int | None, channel: str
+    ) -> tuple[Version, Path]:
+        """The stored original of a version for ``user`` to read (audited as ``document.opened``).
+
+        An MSL may open only versions shown in answers today (what they can be cited from); other
+        readers any version. A version the MSL may not see is NotFound, as an unknown id is.
+        """
+        hidden = NotFound("no such document version")  # the same words for unknown and hidden ids
+        try:
+            version = self.catalog.get_version(version_id)
+        except NotFound:
+            raise hidden from None
+        if user.role == Role.msl and not version.is_retrievable(self.clock()):
+            raise hidden
+        path = self.settings.data_dir / "files" / f"{version.sha256}.{version.media_type}"
+        if not path.is_file():
+            raise NotFound("the original file of this version is not stored")
+        self.audit.append(
+            "document.opened",
+            user,
+            {
+                "version_id": version.id,
+                "title": version.title,
+                "version": version.version_label,
+                "page": page,
+                "channel": channel,
+            },
+            subject=version.id,
+            product=version.product or "",
+        )
+        return version, path
+
+    def record_export(self, user: Principal, data: bytes, *, kind: str, records: int, filters: dict[str, Any]) -> None:
+        """Audit that ``user`` took a file of ``records`` records out of the hub: the filters and the file's hash."""
+        self.audit.append(
+            "audit.exported",
+            user,
+            {"format": kind, "records": records, "filters": filters, "sha256": hashlib.sha256(data).hexdigest()},
+        )
 
     def approve_document(
         self, document_id: str, version_id: str | None, *, actor: Principal

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Callable
@@ -11,8 +10,6 @@ from typing import Any
 
 import gradio as gr
 
-from hub.audit import ANSWER_EVENTS
-from hub.errors import NotFound
 from hub.service import AskFilters, Hub
 from ui import originals, render
 from ui.session import allowed, guard
@@ -27,24 +24,12 @@ RECENT_DAYS = 90
 
 def filter_choices(hub: Hub) -> dict[str, list[str]]:
     """Products, document types and areas of content an MSL can be answered from today."""
-    today = hub.clock()
-    found: dict[str, set[str]] = {"product": set(), "doc_type": set(), "therapeutic_area": set()}
-    for doc in hub.catalog.list_documents():
-        for v in doc.versions:
-            if v.is_retrievable(today):
-                for key in found:
-                    value = getattr(v, key)
-                    if value:
-                        found[key].add(value)
-    return {key: [ANY, *sorted(values)] for key, values in found.items()}
+    return {key: [ANY, *sorted(values)] for key, values in hub.answerable_facets().items()}
 
 
 def recent_questions(hub: Hub, principal: Any, limit: int = RECENT_LIMIT) -> list[tuple[str, str, bool, str]]:
     """(UTC time, question, refused, audit id) of this user's latest questions, newest first, from the audit log."""
-    since = hub.now().date() - dt.timedelta(days=RECENT_DAYS)
-    entries = hub.audit.query(
-        user=principal.name, event=list(ANSWER_EVENTS), date_from=since, limit=200, newest_first=True
-    )
+    entries = hub.recent_answers(principal, days=RECENT_DAYS)
     rows: list[tuple[str, str, bool, str]] = []
     seen: set[str] = set()
     for e in entries:  # newest first; a question asked again is listed once, at its latest time
@@ -83,13 +68,11 @@ def _unit(row: Any) -> str:
 
 def reopened(hub: Hub, who: Any, audit_id: str) -> str:
     """An earlier answer of ``who`` rebuilt from its audit record (only their own records)."""
-    entry = hub.audit.get(audit_id)
-    if entry.actor != who.name or entry.event not in ANSWER_EVENTS:
-        raise NotFound(f"no earlier question of yours with id '{audit_id}'")
+    entry = hub.own_answer(who, audit_id)
     p = entry.payload
     quotes = _quotes_by_marker(str(p.get("answer") or ""))
     cited = p.get("cited") or []
-    rows = hub.catalog.chunks(c.get("chunk_id") for c in cited)
+    rows = hub.chunks(c.get("chunk_id") for c in cited)
     citations = [
         SimpleNamespace(
             n=int(c.get("n", 0)),
@@ -130,7 +113,7 @@ def reopened(hub: Hub, who: Any, audit_id: str) -> str:
 def nearest_passages(hub: Hub, ans: Any, limit: int = 3) -> list[tuple[str, str, str]]:
     """(title and version, page or slide, text) of the closest approved passages to a refused question."""
     ids = [r["chunk_id"] for r in ans.retrieved[:limit]]
-    rows = hub.catalog.chunks(ids)
+    rows = hub.chunks(ids)
     today = hub.clock()
     found = []
     for cid in ids:
@@ -199,7 +182,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
     def on_ask(who: Any, q: str, p: str, d: str, a: str) -> tuple[Any, ...]:
         hub = get_hub()
         ans = hub.ask(q, AskFilters(_value(p), _value(d), _value(a)), user=who)
-        rows = hub.catalog.chunks(c.chunk_id for c in ans.citations)
+        rows = hub.chunks(c.chunk_id for c in ans.citations)
         contexts = {cid: row.text for cid, row in rows.items()}
         said = " ".join((q or "").split())
         help_html = ""
@@ -225,12 +208,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         hub = get_hub()
         if not refused:
             return gr.update(), render_error("Ask a question first; a request goes with a question that was refused.")
-        entry = hub.audit.append(
-            "mi_request.created",
-            who,
-            {"question": refused["question"], "refusal_audit_id": refused["audit_id"], "channel": "ui"},
-            subject=refused["audit_id"] or "",
-        )
+        entry = hub.request_medical_information(who, refused["question"], refused["audit_id"], channel="ui")
         return gr.update(visible=False), (
             f"<p class='hub-ok' role='status'>Request recorded (audit record #{entry.seq}). Medical Information "
             "will send an approved response; quote this number if you follow up.</p>"

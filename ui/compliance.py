@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import logging
@@ -375,27 +374,19 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         entries = filtered(hub, pe, f, t, u, p, sc, ro, fo, uo, tx)
         data = view_csv(entries)
         # The log says what was handed out: the filters, how many records and the file's hash.
-        hub.audit.append(
-            "audit.exported",
-            who,
-            {
-                "format": "csv-view",
-                "records": len(entries),
-                "filters": {
-                    "period": pe,
-                    "from": f,
-                    "to": t,
-                    "user": u,
-                    "product": p,
-                    "scope": sc,
-                    "refused_only": ro,
-                    "flagged_only": fo,
-                    "unreviewed_only": uo,
-                    "text": tx,
-                },
-                "sha256": hashlib.sha256(data).hexdigest(),
-            },
-        )
+        filters = {
+            "period": pe,
+            "from": f,
+            "to": t,
+            "user": u,
+            "product": p,
+            "scope": sc,
+            "refused_only": ro,
+            "flagged_only": fo,
+            "unreviewed_only": uo,
+            "text": tx,
+        }
+        hub.record_export(who, data, kind="csv-view", records=len(entries), filters=filters)
         return gr.update(value=str(_private_file(hub, "audit-view", "csv", data)), visible=True)
 
     export_view.click(on_export_view, filters, [exported])

@@ -85,7 +85,7 @@ def ingest_files(
         fields.setdefault("owner", who.name)
         try:
             meta = parse_metadata(fields, file=name)
-            result = hub.ingestion.ingest_bytes(Path(path).read_bytes(), name, meta, actor=who)
+            result = hub.upload(Path(path).read_bytes(), name, meta, actor=who)
         except BadMetadata as exc:
             rows.append([name, "failed", fields.get("title", ""), "", "", "", "", exc.message])
             continue
@@ -124,7 +124,7 @@ def ingest_files(
 def version_rows(hub: Hub) -> list[list[Any]]:
     today = hub.clock()
     rows = []
-    for doc in hub.catalog.list_documents():
+    for doc in hub.documents():
         for v in reversed(doc.versions):
             rows.append(
                 [
@@ -148,7 +148,7 @@ def version_rows(hub: Hub) -> list[list[Any]]:
 
 def _no_live_hint(hub: Hub, document_id: str) -> str:
     """When a document has no live version left, say so and how to bring the previous one back."""
-    doc = hub.catalog.get_document(document_id)
+    doc = hub.document(document_id)
     if any(v.status == Status.approved for v in doc.versions):
         return ""
     previous = [v for v in doc.versions if v.status == Status.superseded]
@@ -281,7 +281,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
         hub = get_hub()
         if not version_id:
             return "<p class='hub-bad' role='alert'>Choose a version first.</p>", gr.update(), gr.update(), gr.update()
-        before = hub.catalog.get_version(version_id)
+        before = hub.version(version_id)
         restoring = before.status == Status.superseded
         if restoring and not (why or "").strip():
             return (
@@ -292,7 +292,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
                 gr.update(),
             )
         hub.set_status(version_id, Status.approved, actor=who, reason=(why or "").strip())
-        v = hub.catalog.get_version(version_id)
+        v = hub.version(version_id)
         note = "" if v.is_retrievable(hub.clock()) else " It is not shown in answers yet: check its dates."
         done = "Restored" if restoring else "Approved"
         return (
@@ -315,7 +315,7 @@ def build(get_hub: Callable[[], Hub], principal: gr.State) -> tuple[gr.Tab, Call
                 gr.update(),
             )
         hub.set_status(version_id, Status.withdrawn, actor=who, reason=why.strip())
-        v = hub.catalog.get_version(version_id)
+        v = hub.version(version_id)
         return (
             f"<p class='hub-ok'>Withdrawn {render.esc(v.title)} v{render.esc(v.version_label)}: it is no longer "
             f"shown in answers or quizzes.</p>{_no_live_hint(hub, v.document_id)}",

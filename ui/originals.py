@@ -54,28 +54,10 @@ def router(get_hub: Callable[[], Any]) -> APIRouter:
         if role not in READERS:
             return _error(403, "your role does not read documents")
         try:
-            version = hub.catalog.get_version(version_id)
-        except NotFound:
-            return _error(404, "no such document version")
-        if role == "msl" and not version.is_retrievable(hub.clock()):
-            # Same answer as an unknown id: an MSL learns nothing about content they may not see.
-            return _error(404, "no such document version")
-        path = hub.settings.data_dir / "files" / f"{version.sha256}.{version.media_type}"
-        if not path.is_file():
-            return _error(404, "the original file of this version is not stored")
-        hub.audit.append(
-            "document.opened",
-            who,
-            {
-                "version_id": version.id,
-                "title": version.title,
-                "version": version.version_label,
-                "page": page,
-                "channel": "ui",
-            },
-            subject=version.id,
-            product=version.product or "",
-        )
+            # Which versions the reader may open, and the audit record, are the hub's rules.
+            version, path = hub.open_original(who, version_id, page=page, channel="ui")
+        except NotFound as exc:
+            return _error(404, exc.message)
         kind = version.media_type
         name = f"{_safe(version.title)}-v{_safe(version.version_label)}.{kind}"
         headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}

@@ -16,7 +16,7 @@ router = APIRouter()
 @router.get("/healthz", tags=["health"])
 def healthz(request: Request) -> dict[str, Any]:
     hub = the_hub(request)
-    return {"status": "ok", **hub.catalog.counts()}
+    return {"status": "ok", **hub.counts()}
 
 
 @router.get("/api/me", response_model=Me, tags=["users"])

@@ -104,7 +104,7 @@ async def upload_document(
         meta = parse_metadata(raw, file=name)
     except BadMetadata as exc:
         raise InvalidInput(exc.message, field=exc.field, file=name) from exc
-    limit = hub.ingestion.max_bytes
+    limit = hub.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise FileTooLargeError(
@@ -114,6 +114,6 @@ async def upload_document(
         )
     from starlette.concurrency import run_in_threadpool
 
-    result: IngestResult = await run_in_threadpool(hub.ingestion.ingest_bytes, data, name, meta, actor=who)
+    result: IngestResult = await run_in_threadpool(hub.upload, data, name, meta, actor=who)
     code = 201 if result.outcome == "ingested" else 200
     return JSONResponse(status_code=code, content=json.loads(json.dumps(result.to_dict(), default=str)))
