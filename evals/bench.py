@@ -42,6 +42,7 @@ import numpy as np
 
 from evals.beir import read_corpus, read_qrels, read_queries
 from evals.reporting import machine, markdown_table, percentile
+from hub.server_process import served
 
 log = logging.getLogger(__name__)
 
@@ -526,7 +527,6 @@ def started_server(
     """``hub serve`` on a free loopback port over ``data_dir`` (after ``hub ingest corpus`` when
     given), as a child process, with a fresh ``msl`` user; yields once /healthz answers and stops
     the server afterwards."""
-    import httpx
 
     child_env = {**os.environ, **(env or {}), "HUB_DATA_DIR": str(data_dir)}
     root = str(Path(__file__).resolve().parents[1])
@@ -541,42 +541,10 @@ def started_server(
         if proc.returncode != 0:
             raise RuntimeError(f"hub ingest {corpus} failed: {(proc.stderr or proc.stdout)[-1500:]}")
     api_key = add_user(data_dir, f"bench-{uuid.uuid4().hex[:8]}", "msl", env)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_file = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mslhub", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=child_env,
-        cwd=root,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(
-                    f"hub serve exited with code {server.returncode} before answering"
-                    + (f"; see {log_path}" if log_path else "")
-                )
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"hub serve did not answer /healthz within {timeout:.0f} s")
-            time.sleep(0.3)
-        yield StartedServer(url, api_key)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if log_path:
-            log_file.close()  # type: ignore[union-attr]
+    if log_path is not None:
+        log_path.write_bytes(b"")  # this run's output only
+    with served(free_port(), env=child_env, cwd=Path(root), log=log_path, wait=timeout) as server:
+        yield StartedServer(server.url, api_key)
 
 
 def _load_level(

@@ -20,9 +20,7 @@ import datetime as dt
 import json
 import logging
 import os
-import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -33,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from evals.servers import ChromaServer, PostgresServer, free_port
+from hub.server_process import served
 
 log = logging.getLogger(__name__)
 
@@ -164,18 +163,10 @@ def fill(database_url: str, chroma: Any, collection: str, n_chunks: int, seed: i
 @contextmanager
 def serve(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port(int(os.environ["HUB_BENCH_PORT"]) if os.environ.get("HUB_BENCH_PORT") else None)
-    argv = [sys.executable, "-m", "mslhub", "serve", "--no-ui", "--port", str(port), "--workers", str(workers)]
-    with log_path.open("ab") as logf:
-        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            yield f"http://127.0.0.1:{port}", proc
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+    # No wait for /healthz: the start-up time up to the first answer is what is measured.
+    args = ["--no-ui", "--workers", str(workers)]
+    with served(port, args=args, env=env, cwd=ROOT, log=log_path, wait=None, stop_within=60) as server:
+        yield server.url, server.process
 
 
 def _first_answer(url: str, key: str, proc: subprocess.Popen, question: str, timeout: float) -> float:

@@ -14,12 +14,13 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from hub.server_process import served
 
 log = logging.getLogger(__name__)
 
@@ -122,23 +123,6 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in HUB_DEMO_PORTS={os.environ['HUB_DEMO_PORTS']}")
 
 
-def serve_command(port: int) -> list[str]:
-    """``hub serve`` on loopback (it mounts the UI at /)."""
-    return hub_command("serve", "--host", "127.0.0.1", "--port", str(port))
-
-
-def wait_until_up(base_url: str, process: subprocess.Popen[bytes], log_file: Path, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_file.read_text()[-4000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.5)
-    raise RuntimeError(f"the server did not answer /healthz within {timeout:.0f} s:\n{log_file.read_text()[-4000:]}")
-
-
 def seed_activity(site: DemoSite) -> None:
     """Ask the seed questions as the MSL through the API, so the audit log has answers and a refusal."""
     headers = {"Authorization": f"Bearer {site.keys['msl']}"}
@@ -151,20 +135,10 @@ def seed_activity(site: DemoSite) -> None:
 def running_site(data_dir: Path, keys: dict[str, str], port: int | None = None) -> Iterator[DemoSite]:
     """Start ``hub serve`` for ``data_dir`` and stop it on exit."""
     port = port or free_port()
-    base_url = f"http://127.0.0.1:{port}"
     log_file = data_dir.parent / f"serve-{port}.log"
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(serve_command(port), env=environment(data_dir), stdout=out, stderr=subprocess.STDOUT)
-        try:
-            wait_until_up(base_url, process, log_file)
-            yield DemoSite(base_url, data_dir, keys, log_file)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    log_file.write_bytes(b"")
+    with served(port, env=environment(data_dir), log=log_file) as server:
+        yield DemoSite(server.url, data_dir, keys, log_file)
 
 
 def prepare(data_dir: Path) -> dict[str, str]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +20,7 @@ from hub.audit import AuditLog
 from hub.auth import UserStore
 from hub.catalog import Catalog, make_engine
 from hub.schema import head_revision
+from hub.server_process import served
 from hub.service import utc_now
 from tests import samples
 
@@ -75,36 +74,9 @@ def two_workers(pg_server, chroma_server, tmp_path):
     port = free_port(int(os.environ["HUB_TEST_PORT_BASE"]) + 10 if os.environ.get("HUB_TEST_PORT_BASE") else None)
     # A long refresh wait: this test is about what propagates between workers, not about timing.
     env = {**base_env, "HUB_DATABASE_URL": app_url, "HUB_INDEX_REFRESH_WAIT_S": "30"}
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mslhub", "serve", "--workers", "2", "--no-ui", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "hub serve --workers 2 did not answer within 240 s"
-            time.sleep(0.5)
-        yield url, keys, server, app_url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(10)
-        log.close()
+    args = ["--workers", "2", "--no-ui"]
+    with served(port, args=args, env=env, cwd=ROOT, log=tmp_path / "serve.log", wait=240) as server:
+        yield server.url, keys, server.process, app_url
 
 
 def _ask_many(url: str, key: str, n: int) -> list[dict]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from hub.server_process import served
 from tests.conftest import ROOT
 
 HOST = "127.0.0.1"
@@ -72,33 +73,8 @@ def running(base: Path, port: int = PORT, roles: tuple[str, ...] = ("msl", "cont
         "HF_HUB_OFFLINE": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mslhub", "serve", "--no-ui", "--host", HOST, "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError("hub serve exited during start-up")
-            try:
-                if _request(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("hub serve did not start within 300 s")
-        yield Server(proc, port, keys, spool)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with served(port, args=["--no-ui"], env=env, cwd=ROOT, wait=300) as server:
+        yield Server(server.process, port, keys, spool)
 
 
 def _request(
