@@ -15,9 +15,9 @@ import sys
 import pytest
 
 from hub.service import Hub
-from hub.settings import Settings
 from tests import samples
 from tests.conftest import ROOT, TODAY
+from tests.samples import build_hub
 from tests.security.crash_child import KILLED, OWNER, meta
 
 STATUS_OF_EVENT = {
@@ -46,7 +46,7 @@ CASES = [
 def base_dir(tmp_path_factory, embedder):
     """A data directory holding one approved version of "Zorbex leaflet"."""
     path = tmp_path_factory.mktemp("crash-base") / "data"
-    hub = Hub(Settings(data_dir=path), clock=lambda: TODAY, embedder=embedder)
+    hub = build_hub(path, embedder, today=TODAY)
     text = [("5 WARNINGS", ["Zorbex may increase the risk of infections, version one."])]
     hub.ingestion.ingest_bytes(samples.pdf_from_pages(text), "v1.pdf", meta(), actor=OWNER)
     del hub
@@ -87,7 +87,7 @@ def test_killed_at_each_step_leaves_everything_consistent(base_dir, tmp_path, em
         timeout=600,
     )
     assert run.returncode == KILLED, run.stderr[-3000:]
-    hub = Hub(Settings(data_dir=data), clock=lambda: TODAY, embedder=embedder)
+    hub = build_hub(data, embedder, today=TODAY)
     check_consistent(hub)
     if step in ("after_commit", "between_flags", "before_retire") and operation != "ingest":
         # The change was committed: it stands, with its audit record, after the restart.

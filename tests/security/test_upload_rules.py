@@ -13,9 +13,9 @@ import pytest
 from hub.auth import Principal, Role
 from hub.errors import Conflict, Forbidden
 from hub.service import Hub
-from hub.settings import Settings
 from tests import samples
 from tests.conftest import TODAY
+from tests.samples import build_hub
 
 OWNER = Principal("u-owner", "olga", Role.content_owner)
 OTHER_OWNER = Principal("u-owner2", "pavel", Role.content_owner)
@@ -121,7 +121,7 @@ def _race_round(hubs: list[Hub], round_: int, meta) -> list[object]:  # type: ig
 
 def test_simultaneous_first_uploads_of_one_title_never_fail_with_500(tmp_path, embedder, meta):
     # Two API workers (two hubs on one database), each uploading the first version of the same title.
-    hubs = [Hub(Settings(data_dir=tmp_path / "data"), clock=lambda: TODAY, embedder=embedder) for _ in range(2)]
+    hubs = [build_hub(tmp_path / "data", embedder, today=TODAY) for _ in range(2)]
     for round_ in range(3):
         outcomes = _race_round(hubs, round_, meta)
         assert sorted(outcomes) in (["conflict", "ingested"], ["ingested", "ingested"]), outcomes
