@@ -65,13 +65,15 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
         "dose",
         re.compile(
             r"\bdos(?:e|es|age|ing|ed)\b|titrat|start(?:ed|ing)? (?:on|at)|initiat|maintenance|regimen|"
-            r"how (?:much|many (?:mg|tablets|units)) (?:\w+ )?(?:should|to) (?:i |we |you )?(?:give|take|prescribe|inject)"
+            r"how (?:much|many (?:mg|tablets|units)) (?:\w+ )?(?:should|to) "
+            r"(?:i |we |you )?(?:give|take|prescribe|inject)"
         ),
     ),
     (
         "rate",
         re.compile(
-            r"how many|how often|what (?:percent|proportion|share|fraction)|incidence|\brates?\b|frequen|percentage|number of"
+            r"how many|how often|what (?:percent|proportion|share|fraction)|incidence|\brates?\b|frequen|"
+            r"percentage|number of"
         ),
     ),
     (
@@ -137,11 +139,13 @@ _MECH = re.compile(
 )
 _ADVERSE = re.compile(r"adverse|reactions?|nausea|vomit|diarrh|bleed|rash|headache|incidence|\d\s*%", re.IGNORECASE)
 _INTERACT = re.compile(
-    r"inhibitor|inducer|concomitant|coadminist|co-administ|interact|increase[sd]? (?:the )?(?:exposure|levels?|concentration)|avoid",
+    r"inhibitor|inducer|concomitant|coadminist|co-administ|interact|"
+    r"increase[sd]? (?:the )?(?:exposure|levels?|concentration)|avoid",
     re.IGNORECASE,
 )
 _POP = re.compile(
-    r"patients? (?:with|who|aged|older|younger)|pediatric|children|adults?|elderly|geriatric|pregnan|lactat|years of age|renal|hepatic|weigh",
+    r"patients? (?:with|who|aged|older|younger)|pediatric|children|adults?|elderly|geriatric|pregnan|lactat|"
+    r"years of age|renal|hepatic|weigh",
     re.IGNORECASE,
 )
 _STEPS = re.compile(r"should|must|submit|include|provide|request|notify|within|required|may", re.IGNORECASE)

@@ -240,11 +240,11 @@ class _PageBuilder:
         text = ln.text.strip()
         if self._is_heading(ln) and ln.size > self.m.body + 0.5:
             return False
-        if len(self.table) == 1 and not self.table_header and ln.bold < 0.75 and not _NUM.search(text):
-            # The caption wraps onto a second line.
-            if not new_para and len(text.split()) <= 12:
-                self.table[0] = f"{self.table[0]} {text}"
-                return True
+        # The caption wraps onto a second line.
+        caption_only = len(self.table) == 1 and not self.table_header and ln.bold < 0.75 and not _NUM.search(text)
+        if caption_only and not new_para and len(text.split()) <= 12:
+            self.table[0] = f"{self.table[0]} {text}"
+            return True
         if ln.bold >= 0.75 and len(self.table) == 1:
             self.table_header.append(text)
             return True
