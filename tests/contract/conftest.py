@@ -63,7 +63,8 @@ class Backend:
                 conn.exec_driver_sql(statement)
 
 
-@pytest.fixture(params=["embedded", "servers"])
+# The servers run starts PostgreSQL and `chroma run`: slow, so `make test-fast` checks the embedded side.
+@pytest.fixture(params=["embedded", pytest.param("servers", marks=pytest.mark.slow)])
 def backend(request, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "embedded":
         made = Backend("embedded", f"sqlite:///{tmp_path / 'hub.sqlite3'}", tmp_path)

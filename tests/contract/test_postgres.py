@@ -18,6 +18,8 @@ from hub.schema import SchemaError, ensure_schema, grant_app_role
 from ingest.metadata import Status
 from tests.contract import race
 
+pytestmark = pytest.mark.slow  # a PostgreSQL server for the whole module
+
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
 
 

@@ -66,6 +66,7 @@ for j in range(40):
 """
 
 
+@pytest.mark.slow  # writer processes
 def test_concurrent_processes_never_fork_the_chain(tmp_path):
     """Two workers on one database (as with several API workers): the process lock cannot help here."""
     log = _log(tmp_path)
@@ -191,6 +192,7 @@ def test_export_verifies_offline_and_an_edit_is_caught(hub, fmt, tmp_path):
         verify_export(b"{not json", fmt)
 
 
+@pytest.mark.slow  # the verifier runs as a CLI process
 def test_export_through_the_api_and_the_cli_verifier(hub, api_client, tmp_path):
     _filled(hub)
     r = api_client("compliance").get("/api/audit/export", params={"format": "csv"})

@@ -9,10 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hub.audit import AuditLog
 from hub.auth import Principal
 from hub.catalog import Catalog, make_engine
 from hub.schema import head_revision
+
+pytestmark = pytest.mark.slow  # `hub audit` runs as CLI processes
 
 ROOT = Path(__file__).resolve().parents[2]
 

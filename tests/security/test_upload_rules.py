@@ -130,6 +130,7 @@ def test_simultaneous_first_uploads_of_one_title_never_fail_with_500(tmp_path, e
     assert hubs[0].audit.verify().ok
 
 
+@pytest.mark.slow  # three CLI processes
 def test_cli_ask_as_a_user_records_the_operator(tmp_path):
     env = {**os.environ, "HUB_DATA_DIR": str(tmp_path / "data"), "HUB_EMBEDDING_BACKEND": "torch"}
     hub_cli = [sys.executable, "-m", "mslhub"]
