@@ -35,8 +35,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from hub.settings import EmbeddingSettings
+
 if TYPE_CHECKING:
     from hub.settings import Settings
+
+# The settings tree holds every default: a bare Embedder() is the encoder a bare Settings() describes.
+_DEFAULT = EmbeddingSettings()
 
 log = logging.getLogger(__name__)
 
@@ -129,16 +134,16 @@ class Embedder:
         self,
         model_path: str | Path | None = None,
         *,
-        max_tokens: int = 256,
-        batch_size: int = 32,
-        backend: Backend = "torch",
-        precision: Precision = "auto",
-        device: str = "CPU",
-        cache_dir: str | Path | None = None,
-        calibration: str | Path | None = None,
-        calibration_texts: int = 300,
-        min_cosine: float = 0.98,
-        require_speedup: bool = True,
+        max_tokens: int = _DEFAULT.max_tokens,
+        batch_size: int = _DEFAULT.batch_size,
+        backend: Backend = _DEFAULT.backend,
+        precision: Precision = _DEFAULT.precision,
+        device: str = _DEFAULT.device,
+        cache_dir: str | Path | None = _DEFAULT.cache_dir,
+        calibration: str | Path | None = _DEFAULT.calibration,
+        calibration_texts: int = _DEFAULT.calibration_texts,
+        min_cosine: float = _DEFAULT.min_cosine,
+        require_speedup: bool = _DEFAULT.require_speedup,
     ) -> None:
         # Belt and braces: even a misconfigured path must not reach out to a model hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -200,6 +205,7 @@ class Embedder:
             device=s.device,
             cache_dir=s.cache_dir,
             calibration=s.calibration,
+            calibration_texts=s.calibration_texts,
             min_cosine=s.min_cosine,
             require_speedup=s.require_speedup,
         )

@@ -13,7 +13,11 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from hub.settings import RetrievalSettings
 from hub.vector_index import QueryFilters
+
+# The settings tree holds every default: these are the values a bare Settings() retrieves with.
+_DEFAULT = RetrievalSettings()
 
 Mode = Literal["hybrid", "dense", "lexical"]
 Fusion = Literal["rrf", "convex"]
@@ -85,10 +89,10 @@ def fuse(
     dense: list[tuple[str, float]],
     lexical: list[tuple[str, float]],
     *,
-    fusion: Fusion = "rrf",
-    rrf_k: int = 60,
-    dense_weight: float = 1.0,
-    lexical_weight: float = 1.0,
+    fusion: Fusion = _DEFAULT.fusion,
+    rrf_k: int = _DEFAULT.rrf_k,
+    dense_weight: float = _DEFAULT.dense_weight,
+    lexical_weight: float = _DEFAULT.lexical_weight,
 ) -> dict[str, float]:
     """Fused score per chunk from the dense and lexical candidate lists (best first)."""
     lists = [(dense, dense_weight), (lexical, lexical_weight)]
@@ -106,12 +110,12 @@ class HybridRetriever:
         dense: DenseSearch,
         lexical: LexicalSearch,
         *,
-        mode: Mode = "hybrid",
-        candidates: int = 100,
-        rrf_k: int = 60,
-        dense_weight: float = 0.5,
-        lexical_weight: float = 0.5,
-        fusion: Fusion = "convex",
+        mode: Mode = _DEFAULT.mode,
+        candidates: int = _DEFAULT.candidates,
+        rrf_k: int = _DEFAULT.rrf_k,
+        dense_weight: float = _DEFAULT.dense_weight,
+        lexical_weight: float = _DEFAULT.lexical_weight,
+        fusion: Fusion = _DEFAULT.fusion,
     ) -> None:
         self.encoder, self.dense, self.lexical = encoder, dense, lexical
         self.mode, self.candidates, self.rrf_k = mode, candidates, rrf_k

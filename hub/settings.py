@@ -100,6 +100,9 @@ class EmbeddingSettings(_Group):
         description="In-domain text for int8 calibration: a folder of documents, or a .txt/.jsonl file; "
         "default: the sample corpus shipped with the project (corpus/). Never evaluation data.",
     )
+    calibration_texts: int = Field(
+        300, ge=8, le=10_000, description="Passages read from `calibration` to calibrate the int8 encoder."
+    )
     min_cosine: float = Field(
         0.98,
         ge=0,

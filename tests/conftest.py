@@ -26,7 +26,7 @@ TODAY = dt.date(2026, 11, 25)
 def embedder():
     from hub.embedding import Embedder
 
-    return Embedder()
+    return Embedder(backend="torch")  # the reference encoder (the settings default is OpenVINO)
 
 
 @pytest.fixture

@@ -156,7 +156,7 @@ def test_fusion_functions():
     lexical = [("c", 12.0), ("a", 6.0)]
     rrf = rrf_fuse([(dense, 1.0), (lexical, 1.0)], k=60)
     assert rrf["a"] == pytest.approx(1 / 61 + 1 / 62)
-    assert fuse(dense, lexical, fusion="rrf", rrf_k=60) == rrf
+    assert fuse(dense, lexical, fusion="rrf", rrf_k=60, dense_weight=1.0, lexical_weight=1.0) == rrf
     convex = convex_fuse([(dense, 0.6), (lexical, 0.4)])
     # min-max per list: dense a=1, b=0.5, c=0; lexical c=1, a=0.
     assert convex == pytest.approx({"a": 0.6, "b": 0.3, "c": 0.4})

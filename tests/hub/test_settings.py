@@ -116,3 +116,18 @@ def test_tool_variables_pass_and_every_hub_name_in_the_repository_is_known(monke
             if name not in known:
                 unknown.add((str(path.relative_to(root)), name))
     assert unknown == set()
+
+
+def test_components_take_their_defaults_from_the_tree():
+    import inspect
+
+    from hub.embedding import Embedder
+    from hub.retrieval import HybridRetriever, fuse
+    from hub.settings import EmbeddingSettings, RetrievalSettings
+
+    # The groups' own defaults (Settings() would read the tests' environment).
+    embedding, retrieval = EmbeddingSettings(), RetrievalSettings()
+    for component, group in ((Embedder, embedding), (HybridRetriever, retrieval), (fuse, retrieval)):
+        params = inspect.signature(component).parameters.items()
+        defaults = {n: p.default for n, p in params if n in type(group).model_fields}
+        assert defaults and defaults == {n: getattr(group, n) for n in defaults}, component.__name__
