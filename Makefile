@@ -49,8 +49,10 @@ check: setup ## ruff lint, ruff format --check, mypy (hub ingest ui evals), impo
 test: check axe ## the gates, then the whole test suite (CI runs exactly this)
 	$(BIN)/python -m pytest -q
 
-test-fast: setup ## skip the slow end-to-end tests
-	$(BIN)/python -m pytest -q -m "not slow"
+# test-fast runs on both cores (pytest-xdist; a test file stays on one worker, so module fixtures are built once).
+JOBS ?= 2
+test-fast: setup ## skip the slow end-to-end tests; JOBS=1 for one process
+	$(BIN)/python -m pytest -q -m "not slow" $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile,)
 
 fuzz: setup ## bounded schemathesis run against a real hub serve's OpenAPI schema; fails on any 5xx (tests/security/fuzz.py)
 	$(BIN)/python -m tests.security.fuzz
