@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ import numpy as np
 
 from evals.beir import read_corpus, read_qrels, read_queries
 from evals.reporting import machine, markdown_table, percentile
-from hub.server_process import served
+from hub.server_process import free_port, served
 
 log = logging.getLogger(__name__)
 
@@ -480,12 +479,6 @@ def plot_ingest(report: dict[str, Any], path: Path) -> Path | None:
 
 
 # --- ask ------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def check_loopback(url: str) -> None:

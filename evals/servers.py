@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hub.server_process import free_port
+
 log = logging.getLogger(__name__)
 
 OWNER_ROLE = "hub_owner"
@@ -33,18 +35,6 @@ PASSWORD = "hub-test-only"  # loopback throwaway clusters only
 
 class ServerError(RuntimeError):
     """A server could not be found or did not start."""
-
-
-def free_port(preferred: int | None = None) -> int:
-    """``preferred`` when it is free, else a port the OS picks on 127.0.0.1."""
-    for candidate in ([preferred] if preferred else []) + [0]:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise ServerError("no free port on 127.0.0.1")
 
 
 def postgres_bin_dir() -> Path:

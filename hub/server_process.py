@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,6 +30,21 @@ class ServedHub:
 
     url: str
     process: subprocess.Popen[bytes]
+
+
+def free_port(preferred: int | range | None = None) -> int:
+    """A free port on loopback: ``preferred`` if it is free, else one the OS picks; with a range, the
+    first free port of the range and never one outside it (shared machines hand out port ranges)."""
+    candidates = list(preferred) if isinstance(preferred, range) else [preferred, 0] if preferred else [0]
+    for candidate in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, candidate))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    within = f" in {preferred.start}-{preferred.stop - 1}" if isinstance(preferred, range) else ""
+    raise RuntimeError(f"no free port on {HOST}{within}")
 
 
 def serve_command(port: int, *args: str) -> list[str]:

@@ -11,7 +11,6 @@ import contextlib
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from hub.server_process import free_port as any_free_port
 from hub.server_process import served
 
 log = logging.getLogger(__name__)
@@ -112,15 +112,7 @@ def add_users(data_dir: Path) -> dict[str, str]:
 def free_port() -> int:
     """A free loopback port: the first free one of ``HUB_DEMO_PORTS`` ("LOW-HIGH") when set, else any."""
     low, _, high = os.environ.get("HUB_DEMO_PORTS", "").partition("-")
-    candidates = range(int(low), int(high) + 1) if low.isdigit() and high.isdigit() else [0]
-    for port in candidates:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(s.getsockname()[1])
-    raise RuntimeError(f"no free port in HUB_DEMO_PORTS={os.environ['HUB_DEMO_PORTS']}")
+    return any_free_port(range(int(low), int(high) + 1) if low.isdigit() and high.isdigit() else None)
 
 
 def seed_activity(site: DemoSite) -> None:
