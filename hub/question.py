@@ -227,7 +227,8 @@ _VALUE_NUMBER = re.compile(r"(?<![\w.(/-])(?!(?:19|20)\d{2}\b)\d[\d,]*(?:\.\d+)?
 # Wording that sets one figure against another: a result, not a description of who was enrolled.
 _COMPARED = re.compile(
     r"\b(?:lower|higher|fewer|greater|more|less) (?:\w+ ){0,2}(?:than|risk|rate|incidence)|\bversus\b|\bvs\.?|"
-    r"compared|placebo(?!-controlled)|comparator|\bachieved\b|\bresponse\b|improv\w*|\bchange from baseline\b|\brelative risk\b",
+    r"compared|placebo(?!-controlled)|comparator|\bachieved\b|\bresponse\b|improv\w*|\bchange from baseline\b|"
+    r"\brelative risk\b",
     re.IGNORECASE,
 )
 _ESTIMATE = re.compile(  # a decimal figure that is not a dose or strength ("0.74", not "0.5 mg")

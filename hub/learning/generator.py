@@ -806,7 +806,9 @@ class ItemGenerator:
             first_seen: dict[str, int] = {}
             for n, chunk in enumerate(doc_chunks):
                 first_seen.setdefault(chunk.section_kind, n)
-            sections: dict[str, list[tuple[tuple[int, int], SourceChunk, str, str, list[Fact]]]] = defaultdict(list)
+            # (rank: key PK term first, gap priority, position), chunk, unit text, unit shape, facts
+            sections: dict[str, list[tuple[tuple[int, int, int], SourceChunk, str, str, list[Fact]]]]
+            sections = defaultdict(list)
             for n, chunk in enumerate(doc_chunks):
                 for position, (text, shape) in enumerate(self._units(chunk)):
                     facts = self._gap_facts(text, chunk)

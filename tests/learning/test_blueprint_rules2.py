@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hub.learning.checks import sentence_problem
-from hub.learning.config import LearningConfig
 from hub.learning.facts import Lexicon
 from hub.learning.generator import (
     ItemGenerator,
@@ -15,6 +14,7 @@ from hub.learning.generator import (
     keeps_order,
 )
 from hub.learning.items import FALSE, ItemType
+from hub.settings import LearningSettings
 from tests.learning.test_blueprint import generate
 
 
@@ -159,7 +159,7 @@ def _labels() -> list[SourceChunk]:
 
 def test_contraindications_give_items_with_distractors_from_other_products_that_are_not_true_here() -> None:
     corpus = _labels()
-    report = ItemGenerator(corpus, LearningConfig()).generate(corpus)
+    report = ItemGenerator(corpus, LearningSettings()).generate(corpus)
     vantorin = [i for i in report.items if i.source["document_id"] == "d1"]
     assert len(vantorin) == 2
     # The entry naming the product would give itself away among options: it is asked as a true statement.
@@ -201,7 +201,7 @@ def test_a_listed_entry_with_one_usable_distractor_becomes_a_false_statement() -
             "Fluxacin",
         )
     ]
-    report = ItemGenerator(corpus, LearningConfig()).generate(corpus)
+    report = ItemGenerator(corpus, LearningSettings()).generate(corpus)
     item = next(i for i in report.items if i.source["document_id"] == "d1")
     assert item.type == ItemType.true_false and item.answer == FALSE
     assert item.original == "active pathological bleeding" and item.altered == "myasthenia gravis on ventilation"
@@ -259,7 +259,7 @@ def test_deck_key_messages_are_asked_against_other_decks_statements() -> None:
         )
     ]
     corpus = deck_a + deck_b
-    report = ItemGenerator(corpus, LearningConfig()).generate(corpus)
+    report = ItemGenerator(corpus, LearningSettings()).generate(corpus)
     asked_a = [i for i in report.items if i.source["document_id"] == "a"]
     assert len(asked_a) == 1
     item = asked_a[0]
@@ -281,7 +281,7 @@ def test_a_name_the_document_mentions_elsewhere_is_never_a_distractor_or_a_swap(
     )
     other = "Adalimumab, ustekinumab, secukinumab and etanercept were given in the comparator arms of other studies."
     corpus = [chunk_(text, "drug_interactions"), _label(0, other, "body", "d9", "Vantorin")]
-    generator = ItemGenerator(corpus, LearningConfig())
+    generator = ItemGenerator(corpus, LearningSettings())
     # Seeds 4 and 5 offer methotrexate when the filter is off (checked by hand); all must not.
     items = [i for seed in range(8) for i in generator.generate(corpus[:1], seed=seed).items]
     assert any(i.type == ItemType.mcq and i.answer == "cyclosporine" for i in items)
@@ -320,7 +320,7 @@ def test_pharmacokinetics_gets_a_smaller_share_and_its_key_figures_first() -> No
 def test_an_indication_with_no_other_label_to_borrow_from_is_asked_as_a_true_statement() -> None:
     text = "Vantorin is indicated for the treatment of adults with moderate-to-severe plaque psoriasis."
     corpus = [chunk_(text, "indications")]
-    (item,) = ItemGenerator(corpus, LearningConfig()).generate(corpus).items
+    (item,) = ItemGenerator(corpus, LearningSettings()).generate(corpus).items
     assert item.type == ItemType.true_false and item.answer == "True" and item.fact_kind == "indication"
     assert item.source["topic"] == "Indications"
 
@@ -338,7 +338,7 @@ def test_other_arms_follow_up_windows_and_bare_endpoint_names_are_never_asked() 
     )
     assert generate([chunk_(text, "clinical_pharmacology")]).items == []
     bare = "Vantorin produced a reduction in HbA1c and 41% reached PASI 90 at the end of treatment."
-    generator = ItemGenerator([chunk_(bare, "adverse_reactions")], LearningConfig())
+    generator = ItemGenerator([chunk_(bare, "adverse_reactions")], LearningSettings())
     gaps = [f.text for f in generator._gap_facts(bare, chunk_(bare, "adverse_reactions"))]
     # The endpoint's bare name is no gap; an endpoint with its threshold ("PASI 90") and the rate are.
     assert "HbA1c" not in gaps and {"PASI 90", "41%"} <= set(gaps)
