@@ -190,12 +190,11 @@ def _threshold(best_answerable: list[float], max_false_refusal: float) -> float:
 
 def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, min_ratio: float = 0.8) -> dict:
     """The answer the composer would give with these scores (the hub's own quote selection)."""
-    from hub.answering import at_time_points, select_quotes, value_holders
-    from hub.question import populations
+    from hub.answering import meet_constraints, select_quotes
 
     order = np.argsort(-scores, kind="stable") if len(scores) else np.array([], dtype=int)
     best = float(scores[order[0]]) if len(order) else 0.0
-    # The composer's rules after the model, in its order: unknown medicines, then value questions.
+    # The composer's rules after the model, in its order: unknown medicines, then meet_constraints.
     refused = refused or not len(order) or a.unknown_medicine
     chosen: list[Unit] = []
     if not refused:
@@ -204,12 +203,8 @@ def _compose(a: Asked, scores: np.ndarray, refused: bool, max_quotes: int = 3, m
             u = a.units[int(i)]
             u.score = float(scores[int(i)])
             ranked.append(u)
-        if a.populations:
-            ranked = [u for u in ranked if a.populations <= populations(f"{u.text} {u.section}")]
-            refused = not ranked
-        if a.values and not refused:
-            ranked = at_time_points(value_holders(ranked, a.values), a.points)
-            refused = not ranked
+        ranked, failed = meet_constraints(ranked, a.populations, a.values, a.points)
+        refused = bool(failed)
     if not refused:
         chosen = select_quotes(ranked, max_quotes, 150, min_ratio)
     q = a.question

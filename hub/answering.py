@@ -319,32 +319,23 @@ class AnswerComposer:
     def meeting_constraints(
         self, question: str, intent: QuestionIntent, candidates: list[Candidate]
     ) -> tuple[list[Candidate], str]:
-        """The candidates that meet what the question pins down, or a reason naming what is missing.
-
-        In order: a population the question names ("in children") must be what the quote is about;
-        a value question ("what dose", "what percentage", "hazard ratio", "how long") is answered
-        only by quotes stating such a value (:func:`value_holders`); a time point it names ("at
-        week 12") must be the quote's (:func:`at_time_points`).
-        """
-        asked_for = populations(question)
-        if asked_for:
-            candidates = [c for c in candidates if asked_for <= populations(f"{c.text} {c.chunk.section}")]
-            if not candidates:
-                return [], (
-                    f"The closest approved passages do not cover {', '.join(sorted(asked_for))}, "
-                    "which the question asks about."
-                )
-        if not intent.values:
-            return candidates, ""
-        holders = value_holders(candidates, intent.values, VALUE_MIN_RATIO)
-        if not holders:
+        """The candidates that meet what the question pins down (:func:`meet_constraints`), or a
+        reason naming what is missing."""
+        asked_for = frozenset(populations(question))
+        fitting, failed = meet_constraints(candidates, asked_for, intent.values, intent.points)
+        if failed == "population":
+            return [], (
+                f"The closest approved passages do not cover {', '.join(sorted(asked_for))}, "
+                "which the question asks about."
+            )
+        if failed == "value":
             kinds = " or ".join(KIND_WORDS.get(k, "a percentage") for k in sorted(intent.values))
             return [], (
                 f"The question asks for {kinds}; the closest approved passages "
                 f"({self._where(candidates[0])}) do not give one."
             )
-        fitting = at_time_points(holders, intent.points)
-        if not fitting:
+        if failed == "time point":
+            holders = value_holders(candidates, intent.values)
             asked = ", ".join(_point(p) for p in sorted(intent.points))
             given = sorted({_point(p) for c in holders[:5] for p in time_points(c.text)})
             return [], (
@@ -611,6 +602,35 @@ class Placed(Quotable, Protocol):
 
 
 P = TypeVar("P", bound=Placed)
+
+
+def meet_constraints(
+    candidates: Sequence[P],
+    asked_for: frozenset[str],
+    values: frozenset[str],
+    points: frozenset[tuple[str, str]],
+) -> tuple[list[P], str]:
+    """The candidates (best first) that meet what a question pins down, and "" ; or no candidates
+    and the constraint none met: "population", "value" or "time point".
+
+    In order: a population the question names ("in children") must be what the quote, or its
+    heading, is about; a value question ("what dose", "what percentage", "hazard ratio", "how long")
+    is answered only by quotes stating such a value (:func:`value_holders`); a time point it names
+    ("at week 12") must be the quote's (:func:`at_time_points`). The composer and the
+    leave-one-document-out simulation (evals/answer_model.py) both call this.
+    """
+    fitting = list(candidates)
+    if asked_for:
+        fitting = [c for c in fitting if asked_for <= populations(f"{c.text} {c.section}")]
+        if not fitting:
+            return [], "population"
+    if not values:
+        return fitting, ""
+    fitting = value_holders(fitting, values)
+    if not fitting:
+        return [], "value"
+    fitting = at_time_points(fitting, points)
+    return (fitting, "") if fitting else ([], "time point")
 
 
 def _point(point: tuple[str, str]) -> str:

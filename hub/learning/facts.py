@@ -22,8 +22,8 @@ NUMERIC_KINDS = frozenset(
 )
 ENTITY_KINDS = frozenset({"drug", "endpoint", "target"})
 
-# Things a number can count in trial reports; a closed list, because "Table 1 summarizes" is no count.
-COUNT_NOUNS = (
+# Who or what a trial enrolls: counted, they give a trial's size ("959 patients"), not a finding.
+PARTICIPANT_NOUNS = (
     "patients",
     "subjects",
     "adults",
@@ -37,6 +37,10 @@ COUNT_NOUNS = (
     "countries",
     "trials",
     "studies",
+)
+# Things a number can count in trial reports; a closed list, because "Table 1 summarizes" is no count.
+COUNT_NOUNS = (
+    *PARTICIPANT_NOUNS,
     "injections",
     "doses",
     "visits",

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from hub.answering import units
 from hub.learning.checks import CheckContext, run_checks
-from hub.learning.facts import NUMERIC_KINDS, Fact, Lexicon
+from hub.learning.facts import NUMERIC_KINDS, PARTICIPANT_NOUNS, Fact, Lexicon
 from hub.learning.items import BLANK, FALSE, TRUE, DraftItem, ItemType, contains_phrase, norm
 from hub.learning.listed import (
     KEY_MESSAGE,
@@ -431,23 +431,7 @@ _COMPARATOR_AFTER = re.compile(
     r"^[^.;\d]{0,40}?\b(?:placebo|comparison|comparator|control)(?: group| arm| patients)?\b", re.IGNORECASE
 )
 # Counts of trial participants are trial sizes, not findings ("a study of 959 patients").
-_TRIAL_NOUNS = frozenset(
-    {
-        "patients",
-        "subjects",
-        "adults",
-        "participants",
-        "women",
-        "men",
-        "children",
-        "sites",
-        "centres",
-        "centers",
-        "countries",
-        "trials",
-        "studies",
-    }
-)
+_TRIAL_NOUNS = frozenset(PARTICIPANT_NOUNS)
 # A list of this many same-kind numbers is an enumeration: one entry of it is trivia, not a finding.
 _ENUMERATION = 7
 

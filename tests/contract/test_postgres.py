@@ -115,15 +115,13 @@ def _results(queue, n: int) -> dict[str, tuple]:
     return out
 
 
-def test_concurrent_publish_leaves_exactly_one_approved_and_the_loser_gets_409(pg_db):
-    owner_url, app_url = pg_db
-    catalog = Catalog(make_engine(app_url))
-    ((v1, _),) = catalog.add_versions([race.new_version("Zorbex PI", "1.0")])
+def _publish_at_once(app_url: str, title: str, first: str, second: str) -> dict[str, tuple]:
+    """Publish two versions of ``title`` from two processes: the ``first`` holds its transaction
+    open just before COMMIT and the ``second`` publishes as soon as it is there. Results by label."""
     ctx = _spawn()
     armed_a, armed_b, ready, go, results = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Event(), ctx.Queue()
-    # A holds its publish transaction open just before COMMIT; B publishes as soon as A is there.
-    a = ctx.Process(target=race.publish, args=(app_url, "Zorbex PI", "2.0", armed_a, ready, go, 3.0, results))
-    b = ctx.Process(target=race.publish, args=(app_url, "Zorbex PI", "3.0", armed_b, ready, go, 0, results))
+    a = ctx.Process(target=race.publish, args=(app_url, title, first, armed_a, ready, go, 3.0, results))
+    b = ctx.Process(target=race.publish, args=(app_url, title, second, armed_b, ready, go, 0, results))
     a.start()
     b.start()
     assert armed_a.wait(120) and armed_b.wait(120), "publishers did not start"
@@ -131,6 +129,14 @@ def test_concurrent_publish_leaves_exactly_one_approved_and_the_loser_gets_409(p
     got = _results(results, 2)
     a.join(30)
     b.join(30)
+    return got
+
+
+def test_concurrent_publish_leaves_exactly_one_approved_and_the_loser_gets_409(pg_db):
+    owner_url, app_url = pg_db
+    catalog = Catalog(make_engine(app_url))
+    ((v1, _),) = catalog.add_versions([race.new_version("Zorbex PI", "1.0")])
+    got = _publish_at_once(app_url, "Zorbex PI", "2.0", "3.0")
     assert got["2.0"][1] == "ok" and got["2.0"][3] == [v1.id]
     assert got["3.0"][1:3] == ("Conflict", 409)
     assert "approved at the same moment" in got["3.0"][3] and "reload" in got["3.0"][3]
@@ -143,18 +149,7 @@ def test_concurrent_publish_leaves_exactly_one_approved_and_the_loser_gets_409(p
 
 def test_first_uploads_of_one_new_title_at_once_become_two_versions(pg_db):
     _, app_url = pg_db
-    ctx = _spawn()
-    armed_a, armed_b, ready, go, results = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Event(), ctx.Queue()
-    # A holds its publish transaction open just before COMMIT; B publishes as soon as A is there.
-    a = ctx.Process(target=race.publish, args=(app_url, "Brand New Deck", "1.0", armed_a, ready, go, 3.0, results))
-    b = ctx.Process(target=race.publish, args=(app_url, "Brand New Deck", "1.1", armed_b, ready, go, 0, results))
-    a.start()
-    b.start()
-    assert armed_a.wait(120) and armed_b.wait(120), "publishers did not start"
-    go.set()
-    got = _results(results, 2)
-    a.join(30)
-    b.join(30)
+    got = _publish_at_once(app_url, "Brand New Deck", "1.0", "1.1")
     assert got["1.0"][1] == "ok" and got["1.1"][1] == "ok", got
     assert got["1.1"][3] == [got["1.0"][2]], "the later upload superseded the first as the document's next version"
     engine = make_engine(app_url)
